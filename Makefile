@@ -1,0 +1,131 @@
+# iommutrace top-level Makefile.
+#
+#   make            build/iommutrace (BPF objects, skeleton, static user-space binary)
+#   make kmod       kernel modules for the lab kernels (or KDIR=/path/to/headers)
+#   make test       install what is missing, build, run unit + BPF + lab VM tests
+#   make demo       install what is missing, build, run iommutrace in the lab VM under traffic
+#   make bench      overhead benchmarks in the lab VM, written to docs/BENCHMARKS.md
+#   make vmlinux-h  a full build/vmlinux.h from this machine's BTF, for reference
+#   make format     clang-format the tree
+
+VERSION    := 0.1.0
+BUILD      := build
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
+CC         ?= cc
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+LAB_CACHE  ?= $(or $(IOMMUTRACE_LAB_CACHE),/var/cache/iommutrace-lab)
+LAB_KERNELS ?= 6.1 6.12
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_HDRS   := $(wildcard bpf/*.h)
+# maps.bpf.o first: the static linker needs the map definitions before their extern uses.
+BPF_OBJS   := $(BUILD)/bpf/maps.bpf.o $(filter-out $(BUILD)/bpf/maps.bpf.o,\
+              $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS)))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+              -I/usr/include/$(shell uname -m)-linux-gnu -Ibpf
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -DIOMMUTRACE_VERSION='"$(VERSION)"' \
+              -Ibpf -Iuser -I$(BUILD)
+# libbpf, libelf, zlib (and json-c, ncurses) linked in statically: one binary for host and guests.
+STATIC_LIBS  := -lbpf -lelf -lz -lzstd -ljson-c
+DYNAMIC_LIBS := -lm
+LDLIBS     := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
+
+USER_SRCS  := $(wildcard user/*.c)
+USER_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+.PHONY: all deps kmod test unit-test bpf-test vm-test demo bench vmlinux-h format check-format clean
+
+all: $(BUILD)/iommutrace
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+# One object from all parts (maps.bpf.c defines the shared maps), then its skeleton.
+$(BUILD)/iommutrace.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/iommutrace.skel.h: $(BUILD)/iommutrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name iommutrace_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) bpf/iommutrace.h $(BUILD)/iommutrace.skel.h | $(BUILD)/user
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libiommutrace.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/iommutrace: $(BUILD)/user/main.o $(BUILD)/libiommutrace.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
+	@mkdir -p $@
+
+# --- kernel modules ------------------------------------------------------------------------------
+# Each kernel gets its own copy of the sources: Kbuild writes objects next to them.
+KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h tests/drivers/*.c tests/drivers/*.h)
+ifdef KDIR
+kmod:
+	@$(MAKE) --no-print-directory kmod-one KDIR_ONE=$(KDIR) KNAME=custom
+else
+kmod:
+	@for k in $(LAB_KERNELS); do $(MAKE) --no-print-directory kmod-one KDIR_ONE=$(LAB_CACHE)/$$k/build KNAME=$$k || exit 1; done
+endif
+kmod-one:
+	@test -d "$(KDIR_ONE)" || { echo "kmod: no kernel headers at $(KDIR_ONE) (run scripts/install-deps or pass KDIR=)"; exit 1; }
+	@mkdir -p $(BUILD)/kmod/$(KNAME)
+	@cp --parents $(KMOD_SRCS) bpf/iommutrace.h $(BUILD)/kmod/$(KNAME)/
+	$(MAKE) -s -C $(KDIR_ONE) M=$(CURDIR)/$(BUILD)/kmod/$(KNAME) CONFIG_DEBUG_INFO_BTF_MODULES= modules
+
+# --- tests ---------------------------------------------------------------------------------------
+TEST_CFLAGS := $(CFLAGS) -Wno-unused-parameter
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libiommutrace.a | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libiommutrace.a $(LDLIBS) -lcmocka
+
+# BPF logic tests: raw_tp wrappers around the real logic, run with BPF_PROG_TEST_RUN.
+$(BUILD)/tests/logic.bpf.o: tests/bpf/logic.bpf.c $(BPF_HDRS) | $(BUILD)/tests
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.part
+	$(LLVM_STRIP) -g $@.part
+	$(BPFTOOL) gen object $@ $(BUILD)/bpf/maps.bpf.o $@.part
+
+$(BUILD)/tests/logic.skel.h: $(BUILD)/tests/logic.bpf.o
+	$(BPFTOOL) gen skeleton $< name logic_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/test_bpf_logic: tests/bpf/test_bpf_logic.c $(BUILD)/tests/logic.skel.h $(BUILD)/libiommutrace.a
+	$(CC) $(TEST_CFLAGS) -I$(BUILD)/tests -o $@ $< $(BUILD)/libiommutrace.a $(LDLIBS) -lcmocka
+
+test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic
+
+test: deps
+	@$(MAKE) --no-print-directory all test-bins kmod
+	@tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all kmod
+	@scripts/demo
+
+bench: deps
+	@$(MAKE) --no-print-directory all kmod
+	@bench/run
+
+vmlinux-h: | $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h
+
+FORMAT_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+check-format:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf $(BUILD)

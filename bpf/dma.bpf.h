@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dma.bpf.h: what happens on a DMA API call — per-device counts, the live-mapping table and the
+ * map/unmap consistency checks. The programs in dma.bpf.c (tracepoints, fentry/fexit and
+ * kprobe/kretprobe) only extract arguments and call these.
+ */
+#ifndef IOMMUTRACE_DMA_BPF_H
+#define IOMMUTRACE_DMA_BPF_H
+
+#include "ctx.bpf.h"
+
+#define IT_DMA_MAPPING_ERROR (~(__u64)0)
+
+static __always_inline void it_live_add(void *ctx, struct it_dev_stats *s, __u64 dev, __u64 addr,
+					__u64 size, __u8 dir, __u8 kind, __u16 nents)
+{
+	struct it_live_key k = { .dev = dev, .dma_addr = addr };
+	struct it_live_val v = {
+		.size = size,
+		.map_ns = bpf_ktime_get_ns(),
+		.stack_id = -1,
+		.pid = bpf_get_current_pid_tgid() >> 32,
+		.nents = nents,
+		.dir = dir,
+		.kind = kind,
+	};
+
+	if (cfg_map_stacks)
+		v.stack_id = it_stack(ctx);
+	/* BPF_ANY: a stale entry at the same address (its unmap was missed) is replaced. */
+	if (bpf_map_update_elem(&live, &k, &v, BPF_ANY)) {
+		it_count(IT_C_LIVE_OVERFLOW);
+		return;
+	}
+	if (s)
+		s->live_add += 1;
+}
+
+/* Report a mapping that is unmapped with other parameters than it was mapped with. */
+static __always_inline void it_issue(void *ctx, struct it_dev_stats *s, __u16 kind, __u64 dev,
+				     __u64 addr, __u64 size, __u8 dir, __u16 nents,
+				     struct it_live_val *m)
+{
+	struct it_event e = {};
+
+	it_event_init(&e, IT_EV_DMA_ISSUE, dev);
+	e.kind = kind;
+	e.addr = addr;
+	e.size = size;
+	e.dir = dir;
+	e.nents = nents;
+	e.map_size = m->size;
+	e.map_ns = m->map_ns;
+	e.map_dir = m->dir;
+	e.map_nents = m->nents;
+	e.map_stack_id = m->stack_id;
+	e.stack_id = it_stack(ctx);
+	if (s)
+		s->issues += 1;
+	it_emit(&e);
+}
+
+/* A mapping was made: count it and remember it. */
+static __always_inline void it_dma_map(void *ctx, __u64 dev, __u64 addr, __u64 size, __u8 dir,
+				       __u8 kind)
+{
+	struct it_dev_stats *s;
+
+	if (addr == IT_DMA_MAPPING_ERROR) {
+		it_count(IT_C_MAP_ERRORS);
+		return;
+	}
+	s = it_dev(dev);
+	if (s) {
+		if (kind == IT_MAP_COHERENT) {
+			s->alloc += 1;
+			s->alloc_bytes += size;
+		} else {
+			s->map += 1;
+			s->map_bytes += size;
+		}
+	}
+	it_live_add(ctx, s, dev, addr, size, dir, kind, 0);
+}
+
+/* A mapping goes away: check it against what was mapped, then forget it. */
+static __always_inline void it_dma_unmap(void *ctx, __u64 dev, __u64 addr, __u64 size, __u8 dir,
+					 __u8 kind)
+{
+	struct it_live_key k = { .dev = dev, .dma_addr = addr };
+	struct it_dev_stats *s = it_dev(dev);
+	struct it_live_val *m;
+
+	if (s) {
+		if (kind == IT_MAP_COHERENT) {
+			s->free += 1;
+		} else {
+			s->unmap += 1;
+			s->unmap_bytes += size;
+		}
+	}
+	m = bpf_map_lookup_elem(&live, &k);
+	if (!m)
+		return;
+	if (kind != IT_MAP_COHERENT && m->dir != dir)
+		it_issue(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, addr, size, dir, 0, m);
+	else if (m->size != size)
+		it_issue(ctx, s, IT_ISSUE_UNMAP_SIZE, dev, addr, size, dir, 0, m);
+	if (bpf_map_delete_elem(&live, &k) == 0 && s)
+		s->live_del += 1;
+}
+
+/* The next entry of a scatterlist (sg_next(), following chain links). */
+static __always_inline struct scatterlist *it_sg_next(struct scatterlist *sg, __u64 sgsz)
+{
+	unsigned long link;
+
+	sg = (void *)sg + sgsz;
+	link = BPF_CORE_READ(sg, page_link);
+	if (link & 0x1) /* SG_CHAIN */
+		sg = (struct scatterlist *)(link & ~0x3UL);
+	return sg;
+}
+
+/* An sg list was mapped into `ents` DMA segments: count them and remember each. */
+static __always_inline void it_dma_map_sg(void *ctx, __u64 dev, struct scatterlist *sg,
+					  __u32 nents, __s32 ents, __u8 dir)
+{
+	__u64 sgsz = bpf_core_type_size(struct scatterlist);
+	struct it_dev_stats *s = it_dev(dev);
+	__u32 i;
+
+	if (ents <= 0) {
+		it_count(IT_C_MAP_ERRORS);
+		return;
+	}
+	if (s) {
+		s->map_sg += 1;
+		s->map_sg_ents += ents;
+	}
+	for (i = 0; i < IT_SG_MAX && i < (__u32)ents && sg; i++) {
+		__u64 addr = BPF_CORE_READ(sg, dma_address);
+		__u32 len = BPF_CORE_READ(sg, dma_length);
+
+		if (s)
+			s->map_sg_bytes += len;
+		it_live_add(ctx, s, dev, addr, len, dir, IT_MAP_SG, nents);
+		sg = it_sg_next(sg, sgsz);
+	}
+}
+
+static __always_inline void it_dma_unmap_sg(void *ctx, __u64 dev, struct scatterlist *sg,
+					    __u32 nents, __u8 dir)
+{
+	__u64 sgsz = bpf_core_type_size(struct scatterlist);
+	struct it_dev_stats *s = it_dev(dev);
+	__u32 i;
+
+	if (s)
+		s->unmap_sg += 1;
+	for (i = 0; i < IT_SG_MAX && i < nents && sg; i++) {
+		struct it_live_key k = { .dev = dev };
+		struct it_live_val *m;
+		__u32 len = BPF_CORE_READ(sg, dma_length);
+
+		if (!len)
+			break;
+		k.dma_addr = BPF_CORE_READ(sg, dma_address);
+		m = bpf_map_lookup_elem(&live, &k);
+		if (m) {
+			if (i == 0 && m->dir != dir)
+				it_issue(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, k.dma_addr, len, dir,
+					 nents, m);
+			else if (i == 0 && m->nents != nents)
+				it_issue(ctx, s, IT_ISSUE_UNMAP_NENTS, dev, k.dma_addr, len, dir, nents,
+					 m);
+			if (bpf_map_delete_elem(&live, &k) == 0 && s)
+				s->live_del += 1;
+		}
+		sg = it_sg_next(sg, sgsz);
+	}
+}
+
+static __always_inline void it_dma_sync(__u64 dev, bool for_device)
+{
+	struct it_dev_stats *s = it_dev(dev);
+
+	if (!s)
+		return;
+	if (for_device)
+		s->sync_dev += 1;
+	else
+		s->sync_cpu += 1;
+}
+
+/* A dma_map_* / dma_unmap_* function returned: its latency, for the device. */
+static __always_inline struct it_frame *it_dma_call_done(__u32 hook, __u32 hist)
+{
+	struct it_frame *f = it_ctx_pop(hook);
+	struct it_dev_stats *s;
+
+	if (!f)
+		return 0;
+	s = it_dev(f->dev);
+	if (s)
+		it_hist_add(s->hist[hist & 1], bpf_ktime_get_ns() - f->t0);
+	return f;
+}
+
+#endif /* IOMMUTRACE_DMA_BPF_H */

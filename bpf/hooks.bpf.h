@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hooks.bpf.h: one logic function, several attach mechanisms. For a kernel function NAME with
+ * NAME_entry(ctx, args) and NAME_exit(ctx, ret) written once, these macros emit the fentry/fexit
+ * and kprobe/kretprobe programs. User space autoloads exactly one mechanism per hook and sets the
+ * target symbol at run time, so one object serves every kernel. Entry logic reads at most
+ * the first five arguments.
+ */
+#ifndef IOMMUTRACE_HOOKS_BPF_H
+#define IOMMUTRACE_HOOKS_BPF_H
+
+#include "common.bpf.h"
+
+#define IT_KPROBE_ARGS(regs)                                                                       \
+	u64 a[5] = { PT_REGS_PARM1(regs), PT_REGS_PARM2(regs), PT_REGS_PARM3(regs),                \
+		     PT_REGS_PARM4(regs), PT_REGS_PARM5(regs) }
+
+#define IT_FUNC_ENTRY(name)                                                                        \
+	SEC("fentry")                                                                              \
+	int fentry_##name(u64 *ctx)                                                                \
+	{                                                                                          \
+		return name##_entry(ctx, ctx);                                                     \
+	}                                                                                          \
+	SEC("kprobe")                                                                              \
+	int kprobe_##name(struct pt_regs *regs)                                                    \
+	{                                                                                          \
+		IT_KPROBE_ARGS(regs);                                                              \
+		return name##_entry(regs, a);                                                      \
+	}
+
+/* nargs: the function's argument count (fexit finds the return value after the arguments). */
+#define IT_FUNC_EXIT(name, nargs)                                                                  \
+	SEC("fexit")                                                                               \
+	int fexit_##name(u64 *ctx)                                                                 \
+	{                                                                                          \
+		return name##_exit(ctx, ctx[nargs]);                                               \
+	}                                                                                          \
+	SEC("kretprobe")                                                                           \
+	int kretprobe_##name(struct pt_regs *regs)                                                 \
+	{                                                                                          \
+		return name##_exit(regs, PT_REGS_RC(regs));                                        \
+	}
+
+#endif /* IOMMUTRACE_HOOKS_BPF_H */

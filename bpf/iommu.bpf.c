@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu.bpf.c: IOMMU page-table updates (iommu:map / iommu:unmap). The records carry no device;
+ * they are attributed to the DMA call in progress on this CPU (ctx.bpf.h), else to device 0.
+ */
+#include "ctx.bpf.h"
+
+/* map (unsigned long iova, phys_addr_t paddr, size_t size) */
+SEC("raw_tp")
+int tp_iommu_map(u64 *ctx)
+{
+	struct it_dev_stats *s;
+
+	it_hit(IT_TP_IOMMU_MAP);
+	s = it_dev(it_ctx_dev());
+	if (s) {
+		s->pgt_map += 1;
+		s->pgt_map_bytes += ctx[2];
+	}
+	return 0;
+}
+
+/* unmap (unsigned long iova, size_t size, size_t unmapped_size) */
+SEC("raw_tp")
+int tp_iommu_unmap(u64 *ctx)
+{
+	struct it_dev_stats *s;
+
+	it_hit(IT_TP_IOMMU_UNMAP);
+	s = it_dev(it_ctx_dev());
+	if (s) {
+		s->pgt_unmap += 1;
+		s->pgt_unmap_bytes += ctx[2];
+	}
+	return 0;
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/* collector.c: load, attach and read the BPF side (see collector.h). */
+#include "collector.h"
+
+#include "iommutrace.skel.h"
+#include "ksyms.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && verbosity < 2)
+		return 0;
+	if (level == LIBBPF_INFO && verbosity < 1)
+		return 0;
+	if (level == LIBBPF_WARN && verbosity < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void collector_default_opts(struct collector_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_mappings = 131072;
+	o->ringbuf_kb = 1024;
+}
+
+static struct bpf_program *prog_by_name(struct collector *c, const char *prefix, const char *base)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s%s", prefix, base);
+	return bpf_object__find_program_by_name(c->skel->obj, name);
+}
+
+/* The programs one hook uses under its chosen mechanism (entry, and exit if any). */
+static int hook_progs(struct collector *c, int h, struct bpf_program **entry,
+		      struct bpf_program **exit)
+{
+	const struct hook_def *d = &hook_defs[h];
+	const struct hook_plan *hp = &c->plan.hooks[h];
+
+	*entry = *exit = NULL;
+	switch (hp->mech) {
+	case MECH_RAW_TP:
+		*entry = prog_by_name(c, "", d->prog);
+		break;
+	case MECH_FENTRY:
+		*entry = prog_by_name(c, "fentry_", d->prog);
+		if (d->has_exit)
+			*exit = prog_by_name(c, "fexit_", d->prog);
+		break;
+	case MECH_KPROBE:
+		*entry = prog_by_name(c, "kprobe_", d->prog);
+		if (d->has_exit)
+			*exit = prog_by_name(c, "kretprobe_", d->prog);
+		break;
+	default:
+		return 0;
+	}
+	return *entry ? 0 : -ENOENT;
+}
+
+static int configure(struct collector *c)
+{
+	struct bpf_program *prog;
+	struct iommutrace_bpf *s = c->skel;
+
+	bpf_object__for_each_program(prog, s->obj) bpf_program__set_autoload(prog, false);
+	for (int h = 0; h < IT_HOOK_NR; h++) {
+		struct bpf_program *entry, *exit;
+
+		if (hook_progs(c, h, &entry, &exit))
+			return -ENOENT;
+		if (!entry)
+			continue;
+		bpf_program__set_autoload(entry, true);
+		if (exit)
+			bpf_program__set_autoload(exit, true);
+		if (c->plan.hooks[h].mech == MECH_FENTRY) {
+			bpf_program__set_attach_target(entry, 0, c->plan.hooks[h].symbol);
+			if (exit)
+				bpf_program__set_attach_target(exit, 0, c->plan.hooks[h].symbol);
+		}
+	}
+	s->rodata->cfg_tp_dma_map = cap_uses_tracepoints(&c->plan, CAP_DMA_MAP);
+	s->rodata->cfg_tp_dma_sg = cap_uses_tracepoints(&c->plan, CAP_DMA_SG);
+	s->rodata->cfg_tp_dma_alloc = cap_uses_tracepoints(&c->plan, CAP_DMA_COHERENT);
+	s->rodata->cfg_map_stacks = !c->opts.no_stacks;
+	/* Wake the reader at a quarter full; it also polls on a timer. */
+	s->rodata->cfg_rb_wakeup_bytes = (__u64)c->opts.ringbuf_kb * 1024 / 4;
+	bpf_map__set_max_entries(s->maps.live, c->opts.max_mappings);
+	bpf_map__set_max_entries(s->maps.events, c->opts.ringbuf_kb * 1024);
+	return 0;
+}
+
+static int attach_one(struct collector *c, int h)
+{
+	struct hook_plan *hp = &c->plan.hooks[h];
+	struct bpf_program *progs[2];
+	const char *sym = hp->symbol;
+
+	if (hook_progs(c, h, &progs[0], &progs[1]) || !progs[0])
+		return 0;
+	for (int i = 0; i < 2 && progs[i]; i++) {
+		struct bpf_link *l = NULL;
+
+		switch (hp->mech) {
+		case MECH_RAW_TP:
+			l = bpf_program__attach_raw_tracepoint(progs[i], strchr(sym, ':') + 1);
+			break;
+		case MECH_FENTRY:
+			l = bpf_program__attach(progs[i]);
+			break;
+		case MECH_KPROBE:
+			l = bpf_program__attach_kprobe(progs[i], i == 1, sym);
+			break;
+		default:
+			break;
+		}
+		if (!l) {
+			snprintf(hp->attach_err, sizeof(hp->attach_err), "attach failed: %s",
+				 strerror(errno));
+			return -1;
+		}
+		c->links[h][i] = l;
+	}
+	hp->attached = true;
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t len)
+{
+	struct collector *c = ctx;
+
+	if (len < sizeof(struct it_event))
+		return 0;
+	c->rb_events++;
+	if (c->opts.on_event)
+		c->opts.on_event(c->opts.event_ctx, data);
+	return 0;
+}
+
+static int load(struct collector *c, char *err, size_t errlen)
+{
+	int r;
+
+	c->skel = iommutrace_bpf__open();
+	if (!c->skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	r = configure(c);
+	if (r) {
+		snprintf(err, errlen, "internal error: BPF program missing for a hook");
+		return r;
+	}
+	r = iommutrace_bpf__load(c->skel);
+	if (r) {
+		snprintf(err, errlen, "loading BPF programs failed: %s (run with -vv for the verifier log)",
+			 strerror(-r));
+		iommutrace_bpf__destroy(c->skel);
+		c->skel = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static bool plan_uses(const struct plan *p, enum it_mech m)
+{
+	for (int h = 0; h < IT_HOOK_NR; h++)
+		if (p->hooks[h].mech == m)
+			return true;
+	return false;
+}
+
+int collector_open(struct collector *c, const struct collector_opts *o, char *err, size_t errlen)
+{
+	const char *priv;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->opts = *o;
+	verbosity = o->verbose;
+	libbpf_set_print(libbpf_print);
+	features_detect(&c->feat, sources_tracepoints(), sources_functions());
+	sources_plan(&c->feat, o->force_kprobe, &c->plan);
+	priv = features_priv_problem(&c->feat);
+	if (priv) {
+		snprintf(err, errlen, "%s", priv);
+		return -EPERM;
+	}
+	if (!c->feat.btf) {
+		snprintf(err, errlen,
+			 "this kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
+			 "the BPF side cannot run here; load the kernel module instead "
+			 "(make kmod; insmod build/kmod/<kernel>/iommutrace.ko; iommutrace --source kmod)");
+		return -ENOTSUP;
+	}
+	c->ncpu = libbpf_num_possible_cpus();
+	r = load(c, err, errlen);
+	if (r && plan_uses(&c->plan, MECH_FENTRY)) {
+		/* Some kernels refuse one fentry target: fall back to kprobes everywhere. */
+		snprintf(c->load_note, sizeof(c->load_note),
+			 "fentry programs failed to load (%s); fell back to kprobes", strerror(-r));
+		sources_plan(&c->feat, true, &c->plan);
+		r = load(c, err, errlen);
+	}
+	if (r)
+		return r;
+	for (int h = 0; h < IT_HOOK_NR; h++) {
+		if (attach_one(c, h) < 0) {
+			c->plan.hooks[h].mech = MECH_NONE;
+			snprintf(c->plan.hooks[h].reason, sizeof(c->plan.hooks[h].reason), "%s",
+				 c->plan.hooks[h].attach_err);
+		}
+	}
+	sources_summarize(&c->plan);
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), handle_event, c, NULL);
+	if (!c->rb) {
+		snprintf(err, errlen, "cannot set up the ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int collector_poll(struct collector *c, int timeout_ms)
+{
+	int r = ring_buffer__poll(c->rb, timeout_ms);
+
+	return r == -EINTR ? 0 : r;
+}
+
+static int read_percpu_array(int fd, __u32 n, __u64 *out, int ncpu)
+{
+	__u64 *vals = calloc(ncpu, sizeof(__u64));
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < n; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
+			for (int cpu = 0; cpu < ncpu; cpu++)
+				out[k] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+}
+
+/* Read a per-CPU hash of all-__u64 values into an array of (key, summed value) records. */
+static int read_percpu_hash(int fd, size_t vsize, int ncpu, void **out, size_t rec_size,
+			    size_t val_off, size_t *count)
+{
+	size_t stride = (vsize + 7) & ~(size_t)7, n = 0, cap = 16;
+	void *percpu = malloc(stride * ncpu), *recs = calloc(cap, rec_size);
+	__u64 key, next;
+	int r = 0, more;
+
+	if (!percpu || !recs) {
+		free(percpu);
+		free(recs);
+		return -ENOMEM;
+	}
+	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
+	     more = bpf_map_get_next_key(fd, &key, &next) == 0) {
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, percpu))
+			continue;
+		if (n == cap) {
+			void *bigger = realloc(recs, cap * 2 * rec_size);
+
+			if (!bigger) {
+				r = -ENOMEM;
+				break;
+			}
+			recs = bigger;
+			memset((char *)recs + cap * rec_size, 0, cap * rec_size);
+			cap *= 2;
+		}
+		char *rec = (char *)recs + n * rec_size;
+
+		memcpy(rec, &key, sizeof(key));
+		percpu_sum(rec + val_off, percpu, vsize, ncpu);
+		n++;
+	}
+	free(percpu);
+	*out = recs;
+	*count = n;
+	return r;
+}
+
+int collector_snapshot(struct collector *c, struct snapshot *s)
+{
+	struct iommutrace_bpf *k = c->skel;
+	struct timespec ts;
+	void *recs;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	read_percpu_array(bpf_map__fd(k->maps.hook_hits), IT_HOOK_NR, s->hooks, c->ncpu);
+	read_percpu_array(bpf_map__fd(k->maps.counters), IT_C_NR, s->counters, c->ncpu);
+	s->rb_events = c->rb_events;
+	r = read_percpu_hash(bpf_map__fd(k->maps.dev_stats), sizeof(struct it_dev_stats), c->ncpu,
+			     &recs, sizeof(struct dev_snap), offsetof(struct dev_snap, st), &s->ndev);
+	if (r)
+		return r;
+	s->devs = recs;
+	for (size_t i = 0; i < s->ndev; i++)
+		bpf_map_lookup_elem(bpf_map__fd(k->maps.dev_info), &s->devs[i].key,
+				    &s->devs[i].info);
+	r = read_percpu_hash(bpf_map__fd(k->maps.dom_stats), sizeof(struct it_dom_stats), c->ncpu,
+			     &recs, sizeof(struct dom_snap), offsetof(struct dom_snap, st), &s->ndom);
+	if (r)
+		return r;
+	s->doms = recs;
+	for (size_t i = 0; i < s->ndom; i++) {
+		struct it_dom_info info = {};
+
+		if (bpf_map_lookup_elem(bpf_map__fd(k->maps.dom_dev), &s->doms[i].key, &info) == 0)
+			s->doms[i].dev = info.dev;
+	}
+	snapshot_sort(s);
+	return 0;
+}
+
+const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len)
+{
+	__u64 ips[127] = {};
+	size_t n = 0;
+	int depth = 0;
+
+	buf[0] = 0;
+	if (stack_id < 0 || bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stacks), &stack_id, ips))
+		return buf;
+	if (!c->ksyms)
+		c->ksyms = ksyms_load();
+	while (depth < 127 && ips[depth])
+		depth++;
+	/* Outermost first, as flame graphs read them. */
+	for (int i = depth - 1; i >= 0 && n < len; i--) {
+		const char *sym = c->ksyms ? ksyms_name(c->ksyms, ips[i]) : NULL;
+
+		n += snprintf(buf + n, len - n, "%s%s", n ? ";" : "", sym ? sym : "[unknown]");
+	}
+	return buf;
+}
+
+int collector_prog_stats(struct collector *c, __u64 *run_ns, __u64 *run_cnt)
+{
+	struct bpf_program *prog;
+
+	*run_ns = *run_cnt = 0;
+	bpf_object__for_each_program(prog, c->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		*run_ns += info.run_time_ns;
+		*run_cnt += info.run_cnt;
+	}
+	return 0;
+}
+
+void collector_close(struct collector *c)
+{
+	ring_buffer__free(c->rb);
+	for (int h = 0; h < IT_HOOK_NR; h++)
+		for (int i = 0; i < 2; i++)
+			bpf_link__destroy(c->links[h][i]);
+	iommutrace_bpf__destroy(c->skel);
+	ksyms_free(c->ksyms);
+	features_free(&c->feat);
+	memset(c, 0, sizeof(*c));
+}

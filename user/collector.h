@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * collector.h: the one owner of the BPF side. It detects what the kernel offers, chooses a source
+ * per hook (sources.c), loads and attaches, reads the per-CPU aggregates into snapshots, drains the
+ * ring buffer into a callback, and symbolizes kernel stacks. Commands never touch BPF maps.
+ */
+#ifndef IOMMUTRACE_COLLECTOR_H
+#define IOMMUTRACE_COLLECTOR_H
+
+#include "kfeatures.h"
+#include "snapshot.h"
+#include "sources.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct iommutrace_bpf;
+struct ring_buffer;
+struct bpf_link;
+struct ksyms;
+
+typedef void (*collector_event_fn)(void *ctx, const struct it_event *e);
+
+struct collector_opts {
+	__u32 max_mappings;   /* live-mapping table size */
+	__u32 ringbuf_kb;     /* ring buffer size (power of two, >= 4) */
+	bool no_stacks;	      /* do not capture map stacks */
+	bool force_kprobe;    /* never use fentry */
+	int verbose;	      /* libbpf debug output */
+	collector_event_fn on_event;
+	void *event_ctx;
+};
+
+struct collector {
+	struct collector_opts opts;
+	struct features feat;
+	struct plan plan;
+	struct iommutrace_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[IT_HOOK_NR][2]; /* entry, exit */
+	struct ksyms *ksyms;
+	int ncpu;
+	__u64 rb_events;
+	char load_note[256]; /* e.g. "fentry failed to load: ..., fell back to kprobes" */
+};
+
+void collector_default_opts(struct collector_opts *o);
+/* Detect, plan, load, attach. On error returns <0 with a user-facing message in err. */
+int collector_open(struct collector *c, const struct collector_opts *o, char *err, size_t errlen);
+/* Wait up to timeout_ms for ring buffer records and deliver them; returns records handled. */
+int collector_poll(struct collector *c, int timeout_ms);
+int collector_snapshot(struct collector *c, struct snapshot *s);
+/* Symbolized kernel stack "a;b;c" (outermost first) for a stack id, into buf. */
+const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len);
+/* Total run time / run count of attached programs (kernel.bpf_stats_enabled must be on). */
+int collector_prog_stats(struct collector *c, __u64 *run_ns, __u64 *run_cnt);
+void collector_close(struct collector *c);
+
+#endif

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ksyms.c: sorted /proc/kallsyms for stack symbolization (see ksyms.h). */
+#include "ksyms.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ksym {
+	__u64 addr;
+	char *name;
+};
+
+struct ksyms {
+	struct ksym *syms;
+	size_t n;
+};
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+struct ksyms *ksyms_parse(void *stdio_file)
+{
+	FILE *f = stdio_file;
+	struct ksyms *k = calloc(1, sizeof(*k));
+	size_t cap = 0;
+	char line[512];
+
+	if (!k)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char type, name[256], mod[128] = "";
+		unsigned long long addr;
+		int n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
+
+		if (n < 3 || !addr || (type != 't' && type != 'T'))
+			continue;
+		if (k->n == cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			struct ksym *s = realloc(k->syms, ncap * sizeof(*s));
+
+			if (!s)
+				break;
+			k->syms = s;
+			cap = ncap;
+		}
+		if (mod[0]) {
+			char full[400];
+
+			snprintf(full, sizeof(full), "%s [%s]", name, mod);
+			k->syms[k->n].name = strdup(full);
+		} else {
+			k->syms[k->n].name = strdup(name);
+		}
+		if (!k->syms[k->n].name)
+			break;
+		k->syms[k->n++].addr = addr;
+	}
+	qsort(k->syms, k->n, sizeof(*k->syms), ksym_cmp);
+	return k;
+}
+
+struct ksyms *ksyms_load(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	struct ksyms *k;
+
+	if (!f)
+		return NULL;
+	k = ksyms_parse(f);
+	fclose(f);
+	return k;
+}
+
+const char *ksyms_name(const struct ksyms *k, __u64 addr)
+{
+	size_t lo = 0, hi = k ? k->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? k->syms[lo - 1].name : NULL;
+}
+
+void ksyms_free(struct ksyms *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->n; i++)
+		free(k->syms[i].name);
+	free(k->syms);
+	free(k);
+}

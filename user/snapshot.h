@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * snapshot.h: one reading of the in-kernel aggregates, merged across CPUs, as the collector hands
+ * it to the views. Pure data and pure functions (no BPF, no I/O) so they are unit-tested.
+ */
+#ifndef IOMMUTRACE_SNAPSHOT_H
+#define IOMMUTRACE_SNAPSHOT_H
+
+#include "iommutrace.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dev_snap {
+	__u64 key; /* kernel struct device pointer: an identity only, never printed */
+	struct it_dev_info info;
+	struct it_dev_stats st;
+};
+
+struct dom_snap {
+	__u64 key; /* kernel iova_domain pointer: identity only */
+	__u64 dev; /* device that last allocated from it (a dev_snap key), 0 if unknown */
+	struct it_dom_stats st;
+};
+
+struct snapshot {
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	__u64 hooks[IT_HOOK_NR];
+	__u64 counters[IT_C_NR];
+	size_t ndev, ndom;
+	struct dev_snap *devs;
+	struct dom_snap *doms;
+	__u64 rb_events; /* ring buffer records received by user space */
+};
+
+void snapshot_free(struct snapshot *s);
+
+/* Sum `ncpu` per-CPU copies of an all-__u64 struct of `size` bytes (stride rounded up to 8). */
+void percpu_sum(void *dst, const void *percpu, size_t size, int ncpu);
+/* dst = a - b for all-__u64 structs (counters that only grow). */
+void u64_struct_delta(void *dst, const void *a, const void *b, size_t size);
+
+const struct dev_snap *snapshot_dev(const struct snapshot *s, __u64 key);
+const struct dom_snap *snapshot_dom(const struct snapshot *s, __u64 key);
+
+/* Sort devices by name (stable output). */
+void snapshot_sort(struct snapshot *s);
+
+/* Live mappings of a device now: added minus removed. */
+static inline __s64 dev_live(const struct it_dev_stats *st)
+{
+	return (__s64)(st->live_add - st->live_del);
+}
+
+#endif
