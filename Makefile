@@ -93,10 +93,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libiommutrace.a | $(BUILD)/t
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libiommutrace.a $(LDLIBS) -lcmocka
 
 # BPF logic tests: raw_tp wrappers around the real logic, run with BPF_PROG_TEST_RUN.
-$(BUILD)/tests/logic.bpf.o: tests/bpf/logic.bpf.c $(BPF_HDRS) | $(BUILD)/tests
+$(BUILD)/tests/logic.bpf.o: tests/bpf/logic.bpf.c $(BPF_HDRS) $(BPF_OBJS) | $(BUILD)/tests
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.part
 	$(LLVM_STRIP) -g $@.part
-	$(BPFTOOL) gen object $@ $(BUILD)/bpf/maps.bpf.o $@.part
+	$(BPFTOOL) gen object $@ $(BPF_OBJS) $@.part
 
 $(BUILD)/tests/logic.skel.h: $(BUILD)/tests/logic.bpf.o
 	$(BPFTOOL) gen skeleton $< name logic_bpf > $@.tmp && mv $@.tmp $@

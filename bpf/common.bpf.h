@@ -35,6 +35,14 @@ IT_MAP struct {
 	__type(value, __u64);
 } hook_hits SEC(".maps");
 
+/* Function exits that found no matching entry, per hook (see it_ctx_pop). */
+IT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IT_HOOK_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} hook_misses SEC(".maps");
+
 IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, IT_C_NR);
@@ -105,25 +113,6 @@ IT_MAP struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/* The DMA/IOVA calls in progress on each CPU, innermost last (see ctx.bpf.h). */
-struct it_frame {
-	__u64 task;	/* current task when the call started */
-	__u64 dev;	/* device of this call, or inherited from the enclosing DMA call */
-	__u64 t0;	/* entry time, ns */
-	__u64 arg;	/* dma address, sg pointer, iova_domain or dma_handle pointer */
-	__u64 size;
-	__u32 nents;
-	__u16 hook;	/* enum it_hook of the function */
-	__u8 dir;
-	__u8 nested;	/* alloc_iova calls seen inside this alloc_iova_fast */
-};
-
-struct it_ctxstack {
-	__u32 depth;
-	__u32 pad;
-	struct it_frame f[IT_CTX_DEPTH];
-};
-
 IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -143,6 +132,15 @@ static __always_inline void it_hit(__u32 hook)
 {
 	__u64 *v = bpf_map_lookup_elem(&hook_hits, &hook);
 
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void it_miss(__u32 hook)
+{
+	__u64 *v = bpf_map_lookup_elem(&hook_misses, &hook);
+
+	it_count(IT_C_CTX_MISMATCH);
 	if (v)
 		*v += 1;
 }

@@ -14,6 +14,8 @@
 
 #include "common.bpf.h"
 
+#define IT_CTX_STALE_NS 1000000000ULL
+
 static __always_inline struct it_ctxstack *it_ctx(void)
 {
 	__u32 zero = 0;
@@ -51,20 +53,33 @@ static __always_inline struct it_frame *it_ctx_push(__u32 hook, __u64 dev, __u64
 						     __u32 nents, __u8 dir)
 {
 	struct it_ctxstack *s = it_ctx();
+	__u64 now = bpf_ktime_get_ns();
 	struct it_frame *f;
 	__u32 d;
 
 	if (!s)
 		return 0;
 	d = s->depth;
+	/* No DMA API call lasts a second: an older frame on top lost its exit. */
+	if (d > 0 && d <= IT_CTX_DEPTH) {
+		struct it_frame *top = &s->f[(d - 1) & (IT_CTX_DEPTH - 1)];
+
+		if (now - top->t0 > IT_CTX_STALE_NS) {
+			it_miss(top->hook);
+			d -= 1;
+		}
+	}
 	if (d >= IT_CTX_DEPTH) {
 		if (d < 255)
 			s->depth = d + 1;
 		it_count(IT_C_CTX_OVERFLOW);
 		return 0;
 	}
+	/* Keep the masks: the verifier needs the index bounded where it is used. */
+	barrier_var(d);
 	if (!dev && d > 0)
 		dev = s->f[(d - 1) & (IT_CTX_DEPTH - 1)].dev;
+	barrier_var(d);
 	f = &s->f[d & (IT_CTX_DEPTH - 1)];
 	f->task = bpf_get_current_task();
 	f->dev = dev;
@@ -75,7 +90,7 @@ static __always_inline struct it_frame *it_ctx_push(__u32 hook, __u64 dev, __u64
 	f->dir = dir;
 	f->nested = 0;
 	s->depth = d + 1;
-	f->t0 = bpf_ktime_get_ns();
+	f->t0 = now;
 	return f;
 }
 
@@ -93,7 +108,7 @@ static __always_inline struct it_frame *it_ctx_pop(__u32 hook)
 		return 0;
 	d = s->depth;
 	if (d == 0) {
-		it_count(IT_C_CTX_MISMATCH);
+		it_miss(hook);
 		return 0;
 	}
 	if (d > IT_CTX_DEPTH) {
@@ -108,13 +123,13 @@ static __always_inline struct it_frame *it_ctx_pop(__u32 hook)
 			break;
 		f = &s->f[(d - 1 - i) & (IT_CTX_DEPTH - 1)];
 		if (f->hook == hook && f->task == task) {
-			if (i)
-				it_count(IT_C_CTX_MISMATCH);
+			if (i) /* the innermost stale frame lost its exit */
+				it_miss(s->f[(d - 1) & (IT_CTX_DEPTH - 1)].hook);
 			s->depth = d - 1 - i;
 			return f;
 		}
 	}
-	it_count(IT_C_CTX_MISMATCH);
+	it_miss(hook);
 	return 0;
 }
 

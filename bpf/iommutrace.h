@@ -166,6 +166,25 @@ struct it_live_val {
 	__u32 pad;
 };
 
+/* The DMA/IOVA calls in progress on each CPU, innermost last (see ctx.bpf.h). */
+struct it_frame {
+	__u64 task;	/* current task when the call started */
+	__u64 dev;	/* device of this call, or inherited from the enclosing DMA call */
+	__u64 t0;	/* entry time, ns */
+	__u64 arg;	/* dma address, sg pointer, iova_domain or dma_handle pointer */
+	__u64 size;
+	__u32 nents;
+	__u16 hook;	/* enum it_hook of the function */
+	__u8 dir;
+	__u8 nested;	/* alloc_iova calls seen inside this alloc_iova_fast */
+};
+
+struct it_ctxstack {
+	__u32 depth;
+	__u32 pad;
+	struct it_frame f[IT_CTX_DEPTH];
+};
+
 /* Ring buffer records: rare events only. */
 enum it_event_type {
 	IT_EV_FAULT = 1,	/* iommu:io_page_fault */

@@ -186,7 +186,16 @@ static void watch(struct collector *c, const struct probe_args *a)
 			}
 			if (!shown)
 				printf(" (no events)");
-			printf("  [drops %llu]\n", (unsigned long long)cur.counters[IT_C_RB_DROPPED]);
+			printf("  [drops %llu", (unsigned long long)cur.counters[IT_C_RB_DROPPED]);
+			for (int i = 0; i < IT_HOOK_NR; i++)
+				if (cur.hook_misses[i] != prev.hook_misses[i])
+					printf(", %s exits unmatched %llu", hook_defs[i].prog,
+					       (unsigned long long)(cur.hook_misses[i] -
+								    prev.hook_misses[i]));
+			if (cur.recursion_misses)
+				printf(", recursion misses %llu",
+				       (unsigned long long)cur.recursion_misses);
+			printf("]\n");
 		}
 		fflush(stdout);
 		snapshot_free(&prev);

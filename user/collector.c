@@ -112,8 +112,13 @@ static int attach_one(struct collector *c, int h)
 
 	if (hook_progs(c, h, &progs[0], &progs[1]) || !progs[0])
 		return 0;
-	for (int i = 0; i < 2 && progs[i]; i++) {
+	/* Exit first: a call in flight then yields an unmatched exit (counted), never an entry
+	 * frame whose exit never comes. */
+	for (int i = 1; i >= 0; i--) {
 		struct bpf_link *l = NULL;
+
+		if (!progs[i])
+			continue;
 
 		switch (hp->mech) {
 		case MECH_RAW_TP:
@@ -299,6 +304,24 @@ static int read_percpu_hash(int fd, size_t vsize, int ncpu, void **out, size_t r
 	return r;
 }
 
+/* Runs the kernel skipped because a program was already running on that CPU. */
+static __u64 collector_recursion_misses(struct collector *c)
+{
+	struct bpf_program *prog;
+	__u64 n = 0;
+
+	bpf_object__for_each_program(prog, c->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 int collector_snapshot(struct collector *c, struct snapshot *s)
 {
 	struct iommutrace_bpf *k = c->skel;
@@ -310,7 +333,9 @@ int collector_snapshot(struct collector *c, struct snapshot *s)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	read_percpu_array(bpf_map__fd(k->maps.hook_hits), IT_HOOK_NR, s->hooks, c->ncpu);
+	read_percpu_array(bpf_map__fd(k->maps.hook_misses), IT_HOOK_NR, s->hook_misses, c->ncpu);
 	read_percpu_array(bpf_map__fd(k->maps.counters), IT_C_NR, s->counters, c->ncpu);
+	s->recursion_misses = collector_recursion_misses(c);
 	s->rb_events = c->rb_events;
 	r = read_percpu_hash(bpf_map__fd(k->maps.dev_stats), sizeof(struct it_dev_stats), c->ncpu,
 			     &recs, sizeof(struct dev_snap), offsetof(struct dev_snap, st), &s->ndev);

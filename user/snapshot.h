@@ -26,6 +26,8 @@ struct dom_snap {
 struct snapshot {
 	__u64 ts_ns; /* CLOCK_MONOTONIC */
 	__u64 hooks[IT_HOOK_NR];
+	__u64 hook_misses[IT_HOOK_NR]; /* function exits with no matching entry */
+	__u64 recursion_misses;	       /* program runs the kernel skipped (BPF recursion guard) */
 	__u64 counters[IT_C_NR];
 	size_t ndev, ndom;
 	struct dev_snap *devs;

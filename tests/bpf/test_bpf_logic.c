@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_bpf_logic.c: the BPF logic, run for real in the kernel with BPF_PROG_TEST_RUN on synthetic
+ * arguments (map then unmap, nested IOVA allocation, mismatched unmaps, overflows), asserting the
+ * exact map contents. Needs root (or CAP_BPF+CAP_PERFMON) and a kernel with BTF; skips otherwise.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "logic.skel.h"
+#include "snapshot.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEV_A 0xffff888000a00000ULL /* synthetic struct device pointers: never dereferenced */
+#define DEV_B 0xffff888000b00000ULL
+#define IOVAD 0xffff888000c00000ULL
+#define NEVENTS 16
+
+static struct logic_bpf *skel;
+static struct ring_buffer *rb;
+static struct it_event events[NEVENTS];
+static int nevents;
+static int ncpu;
+
+enum cfg { CFG_FN_EVENTS, CFG_TP_EVENTS, CFG_SMALL_LIVE };
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (len >= sizeof(struct it_event) && nevents < NEVENTS)
+		memcpy(&events[nevents++], data, sizeof(struct it_event));
+	return 0;
+}
+
+static int setup_cfg(enum cfg cfg)
+{
+	struct bpf_program *p;
+
+	nevents = 0;
+	skel = logic_bpf__open();
+	if (!skel)
+		return -1;
+	bpf_object__for_each_program(p, skel->obj)
+	{
+		const char *n = bpf_program__name(p);
+
+		bpf_program__set_autoload(p, strncmp(n, "t_", 2) == 0 || strncmp(n, "tp_", 3) == 0);
+	}
+	skel->rodata->cfg_tp_dma_map = cfg == CFG_TP_EVENTS;
+	skel->rodata->cfg_map_stacks = 1;
+	skel->rodata->cfg_rb_wakeup_bytes = 0;
+	if (cfg == CFG_SMALL_LIVE)
+		bpf_map__set_max_entries(skel->maps.live, 16);
+	if (logic_bpf__load(skel)) {
+		logic_bpf__destroy(skel);
+		skel = NULL;
+		return -1;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	return rb ? 0 : -1;
+}
+
+static int setup_fn(void **state)
+{
+	(void)state;
+	return setup_cfg(CFG_FN_EVENTS);
+}
+
+static int setup_tp(void **state)
+{
+	(void)state;
+	return setup_cfg(CFG_TP_EVENTS);
+}
+
+static int setup_small(void **state)
+{
+	(void)state;
+	return setup_cfg(CFG_SMALL_LIVE);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ring_buffer__free(rb);
+	logic_bpf__destroy(skel);
+	rb = NULL;
+	skel = NULL;
+	return 0;
+}
+
+/* Run one program with the given u64 arguments as its raw_tp context. */
+static void run_prog(struct bpf_program *prog, int n, ...)
+{
+	__u64 args[8] = {};
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		args[i] = va_arg(ap, __u64);
+	va_end(ap);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(__u64) * (n ? n : 1));
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(prog), &o), 0);
+}
+#define RUN(prog, ...) run_prog(skel->progs.prog, __VA_ARGS__)
+
+static struct it_dev_stats dev_stats(__u64 dev)
+{
+	size_t stride = (sizeof(struct it_dev_stats) + 7) & ~7UL;
+	void *buf = calloc(ncpu, stride);
+	struct it_dev_stats s = {};
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.dev_stats), &dev, buf) == 0)
+		percpu_sum(&s, buf, sizeof(s), ncpu);
+	free(buf);
+	return s;
+}
+
+static struct it_dom_stats dom_stats(__u64 dom)
+{
+	size_t stride = (sizeof(struct it_dom_stats) + 7) & ~7UL;
+	void *buf = calloc(ncpu, stride);
+	struct it_dom_stats s = {};
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.dom_stats), &dom, buf) == 0)
+		percpu_sum(&s, buf, sizeof(s), ncpu);
+	free(buf);
+	return s;
+}
+
+static __u64 counter(__u32 idx)
+{
+	__u64 *v = calloc(ncpu, sizeof(__u64)), sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.counters), &idx, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+static __u32 ctx_depth(void)
+{
+	struct it_ctxstack *v = calloc(ncpu, sizeof(*v));
+	__u32 zero = 0, d = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.ctxstack), &zero, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			d += v[i].depth;
+	free(v);
+	return d;
+}
+
+static int live_get(__u64 dev, __u64 addr, struct it_live_val *v)
+{
+	struct it_live_key k = { .dev = dev, .dma_addr = addr };
+
+	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.live), &k, v);
+}
+
+static __u64 hist_count(const __u64 *h)
+{
+	__u64 t = 0;
+
+	for (int i = 0; i < IT_HIST_SLOTS; i++)
+		t += h[i];
+	return t;
+}
+
+/* dma_map_page_attrs -> alloc_iova_fast -> iommu:map -> return: everything lands on DEV_A. */
+static void map_one(__u64 dev, __u64 addr, __u64 size, __u64 dir)
+{
+	RUN(t_dma_map_page_entry, 5, dev, 0x1000ULL, 0ULL, size, dir);
+	RUN(t_alloc_iova_fast_entry, 4, IOVAD, (size + 4095) / 4096, 0xfffffULL, 1ULL);
+	RUN(t_alloc_iova_fast_exit, 1, addr >> 12);
+	RUN(tp_iommu_map, 3, addr, 0x5000000ULL, size);
+	RUN(t_dma_map_page_exit, 1, addr);
+}
+
+static void unmap_one(__u64 dev, __u64 addr, __u64 size, __u64 dir)
+{
+	RUN(t_dma_unmap_page_entry, 5, dev, addr, size, dir, 0ULL);
+	RUN(tp_iommu_unmap, 3, addr, size, size);
+	RUN(t_free_iova_fast_entry, 3, IOVAD, addr >> 12, (size + 4095) / 4096);
+	RUN(t_free_iova_fast_exit, 1, 0ULL);
+	RUN(t_dma_unmap_page_exit, 1, 0ULL);
+}
+
+static void test_map_unmap_attribution(void **state)
+{
+	struct it_live_val v;
+	struct it_dev_stats s;
+	struct it_dom_stats d;
+	struct it_dom_info di;
+	__u64 iovad = IOVAD;
+
+	(void)state;
+	map_one(DEV_A, 0xfffff000ULL, 4096, IT_DIR_TO_DEVICE);
+	s = dev_stats(DEV_A);
+	assert_int_equal(s.map, 1);
+	assert_int_equal(s.map_bytes, 4096);
+	assert_int_equal(s.pgt_map, 1);
+	assert_int_equal(s.pgt_map_bytes, 4096);
+	assert_int_equal(s.live_add, 1);
+	assert_int_equal(hist_count(s.hist[IT_H_MAP]), 1);
+	assert_int_equal(dev_stats(0).pgt_map, 0);
+	assert_int_equal(live_get(DEV_A, 0xfffff000ULL, &v), 0);
+	assert_int_equal(v.dir, IT_DIR_TO_DEVICE);
+	assert_int_equal(v.kind, IT_MAP_PAGE);
+	assert_int_equal(v.size, 4096);
+	assert_true(v.stack_id >= 0);
+	d = dom_stats(IOVAD);
+	assert_int_equal(d.allocs, 1);
+	assert_int_equal(d.cache_misses, 0);
+	assert_int_equal(d.limit32, 1);
+	assert_int_equal(d.size_class[0], 1);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.dom_dev), &iovad, &di), 0);
+	assert_true(di.dev == DEV_A);
+	assert_int_equal(ctx_depth(), 0);
+
+	unmap_one(DEV_A, 0xfffff000ULL, 4096, IT_DIR_TO_DEVICE);
+	s = dev_stats(DEV_A);
+	assert_int_equal(s.unmap, 1);
+	assert_int_equal(s.pgt_unmap, 1);
+	assert_int_equal(s.live_del, 1);
+	assert_int_equal(s.issues, 0);
+	assert_int_equal(hist_count(s.hist[IT_H_UNMAP]), 1);
+	assert_int_not_equal(live_get(DEV_A, 0xfffff000ULL, &v), 0);
+	d = dom_stats(IOVAD);
+	assert_int_equal(d.frees, 1);
+	assert_int_equal(d.free_pages, 1);
+	assert_int_equal(ctx_depth(), 0);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 0);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 0);
+}
+
+static void test_unmap_direction_and_size(void **state)
+{
+	(void)state;
+	map_one(DEV_A, 0x10000ULL, 8192, IT_DIR_TO_DEVICE);
+	unmap_one(DEV_A, 0x10000ULL, 8192, IT_DIR_FROM_DEVICE);
+	map_one(DEV_B, 0x20000ULL, 8192, IT_DIR_FROM_DEVICE);
+	unmap_one(DEV_B, 0x20000ULL, 4096, IT_DIR_FROM_DEVICE);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 2);
+	assert_int_equal(events[0].type, IT_EV_DMA_ISSUE);
+	assert_int_equal(events[0].kind, IT_ISSUE_UNMAP_DIRECTION);
+	assert_true(events[0].dev == DEV_A);
+	assert_int_equal(events[0].map_dir, IT_DIR_TO_DEVICE);
+	assert_int_equal(events[0].dir, IT_DIR_FROM_DEVICE);
+	assert_int_equal(events[0].addr, 0x10000);
+	assert_true(events[0].map_stack_id >= 0 && events[0].stack_id >= 0);
+	assert_int_equal(events[1].kind, IT_ISSUE_UNMAP_SIZE);
+	assert_true(events[1].dev == DEV_B);
+	assert_int_equal(events[1].map_size, 8192);
+	assert_int_equal(events[1].size, 4096);
+	assert_int_equal(dev_stats(DEV_A).issues, 1);
+	assert_int_equal(dev_stats(DEV_B).issues, 1);
+	/* Both mappings are gone from the live table whatever the mismatch. */
+	assert_int_equal(dev_stats(DEV_A).live_del, 1);
+	assert_int_equal(dev_stats(DEV_B).live_del, 1);
+}
+
+static void test_iova_cache_miss_and_retry(void **state)
+{
+	struct it_dom_stats d;
+
+	(void)state;
+	/* A hit, a miss (one nested alloc_iova), and a miss that retried after a flush (two). */
+	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 2ULL, 0xfffffffffULL, 1ULL);
+	RUN(t_alloc_iova_fast_exit, 1, 0x1234ULL);
+	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 8ULL, 0xfffffffffULL, 1ULL);
+	RUN(t_alloc_iova_entry, 4, IOVAD, 8ULL, 0xfffffffffULL, 1ULL);
+	RUN(t_alloc_iova_fast_exit, 1, 0x2000ULL);
+	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
+	RUN(t_alloc_iova_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
+	RUN(t_alloc_iova_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
+	RUN(t_alloc_iova_fast_exit, 1, 0ULL);
+	/* alloc_iova outside alloc_iova_fast is not a cache miss. */
+	RUN(t_alloc_iova_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+	d = dom_stats(IOVAD);
+	assert_int_equal(d.allocs, 3);
+	assert_int_equal(d.alloc_pages, 74);
+	assert_int_equal(d.cache_misses, 2);
+	assert_int_equal(d.flush_retries, 1);
+	assert_int_equal(d.alloc_fail, 1);
+	assert_int_equal(d.limit32, 0);
+	assert_int_equal(d.size_class[1], 1); /* 2 pages */
+	assert_int_equal(d.size_class[3], 1); /* 8 pages */
+	assert_int_equal(d.size_class[6], 1); /* 64 pages: above the cached sizes */
+	assert_int_equal(hist_count(d.hist[IT_H_ALLOC]), 3);
+	assert_int_equal(ctx_depth(), 0);
+	/* No DMA call in progress: the domain has no device. */
+	__u64 iovad = IOVAD;
+	struct it_dom_info di;
+	assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.dom_dev), &iovad, &di), 0);
+}
+
+static void test_exit_without_entry(void **state)
+{
+	(void)state;
+	RUN(t_dma_map_page_exit, 1, 0x1000ULL);
+	RUN(t_free_iova_fast_exit, 1, 0ULL);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 2);
+	assert_int_equal(dev_stats(0).map, 0);
+	assert_int_equal(ctx_depth(), 0);
+	/* A stale frame (its exit was missed) is dropped when an outer exit matches below it. */
+	RUN(t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 1ULL);
+	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+	RUN(t_dma_map_page_exit, 1, 0x3000ULL);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 3);
+	assert_int_equal(ctx_depth(), 0);
+	assert_int_equal(dev_stats(DEV_A).map, 1);
+}
+
+static void test_mapping_error_not_tracked(void **state)
+{
+	(void)state;
+	RUN(t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 1ULL);
+	RUN(t_dma_map_page_exit, 1, ~0ULL);
+	assert_int_equal(counter(IT_C_MAP_ERRORS), 1);
+	assert_int_equal(dev_stats(DEV_A).map, 0);
+	assert_int_equal(dev_stats(DEV_A).live_add, 0);
+}
+
+/* With dma:* tracepoints, the function hooks give latency and context but do not double count. */
+static void test_tracepoint_events_counted_once(void **state)
+{
+	struct it_dev_stats s;
+	struct it_live_val v;
+
+	(void)state;
+	RUN(t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 2ULL);
+	RUN(tp_iommu_map, 3, 0x40000ULL, 0x100000ULL, 4096ULL);
+	RUN(tp_dma_map, 6, DEV_A, 0x100000ULL, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
+	RUN(t_dma_map_page_exit, 1, 0x40000ULL);
+	s = dev_stats(DEV_A);
+	assert_int_equal(s.map, 1);
+	assert_int_equal(s.pgt_map, 1);
+	assert_int_equal(hist_count(s.hist[IT_H_MAP]), 1);
+	assert_int_equal(live_get(DEV_A, 0x40000ULL, &v), 0);
+	assert_int_equal(v.dir, IT_DIR_FROM_DEVICE);
+	RUN(t_dma_unmap_page_entry, 5, DEV_A, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
+	RUN(tp_dma_unmap, 5, DEV_A, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
+	RUN(t_dma_unmap_page_exit, 1, 0ULL);
+	s = dev_stats(DEV_A);
+	assert_int_equal(s.unmap, 1);
+	assert_int_equal(s.live_del, 1);
+	assert_int_equal(s.issues, 0);
+}
+
+static void test_live_table_overflow_counted(void **state)
+{
+	(void)state;
+	for (__u64 i = 0; i < 20; i++)
+		RUN(tp_dma_map, 6, DEV_A, 0ULL, 0x100000ULL + i * 4096, 4096ULL, 1ULL, 0ULL);
+	assert_int_equal(dev_stats(DEV_A).map, 20);
+	assert_int_equal(dev_stats(DEV_A).live_add, 16);
+	assert_int_equal(counter(IT_C_LIVE_OVERFLOW), 4);
+}
+
+static void test_io_page_fault_event(void **state)
+{
+	(void)state;
+	RUN(tp_io_page_fault, 3, DEV_B, 0xdead000ULL, 0x2ULL);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 1);
+	assert_int_equal(events[0].type, IT_EV_FAULT);
+	assert_true(events[0].dev == DEV_B);
+	assert_int_equal(events[0].addr, 0xdead000);
+	assert_int_equal(events[0].aux, 2);
+	assert_int_equal(dev_stats(DEV_B).faults, 1);
+	assert_int_equal(counter(IT_C_RB_DROPPED), 0);
+}
+
+static void test_coherent_alloc_free(void **state)
+{
+	__u64 handle_slot[1] = { 0 };
+
+	(void)state;
+	/* dma_alloc_attrs writes the handle through a pointer: a real user-space pointer here
+	 * cannot be read by bpf_probe_read_kernel, so the allocation counts only with a handle. */
+	RUN(t_dma_alloc_entry, 5, DEV_A, 8192ULL, (__u64)(unsigned long)handle_slot, 0ULL, 0ULL);
+	RUN(t_dma_alloc_exit, 1, 0ULL); /* allocation failed: nothing tracked */
+	assert_int_equal(dev_stats(DEV_A).alloc, 0);
+	assert_int_equal(ctx_depth(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_map_unmap_attribution, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_direction_and_size, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_iova_cache_miss_and_retry, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_mapping_error_not_tracked, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_tracepoint_events_counted_once, setup_tp,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_live_table_overflow_counted, setup_small,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_io_page_fault_event, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_coherent_alloc_free, setup_fn, teardown),
+	};
+	cpu_set_t one;
+
+	if (geteuid() != 0) {
+		printf("SKIP: BPF logic tests need root (CAP_BPF+CAP_PERFMON) to load programs\n");
+		return 0;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		printf("SKIP: BPF logic tests need kernel BTF (/sys/kernel/btf/vmlinux)\n");
+		return 0;
+	}
+	/* Entry and exit of one call must run on the same CPU, as in the kernel. */
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	ncpu = libbpf_num_possible_cpus();
+	return cmocka_run_group_tests_name("bpf_logic", tests, NULL, NULL);
+}
