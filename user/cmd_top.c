@@ -156,6 +156,7 @@ static void print_json(const struct snapshot *cur, const struct snapshot *prev, 
 		json_object_object_add(cnt, names[c], json_object_new_int64(cur->counters[c]));
 	json_object_object_add(o, "counters", cnt);
 	json_object_object_add(o, "ringbuf_events", json_object_new_int64(cur->rb_events));
+	json_object_object_add(o, "recursion_misses", json_object_new_int64(cur->recursion_misses));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }
@@ -193,10 +194,12 @@ static void print_text(const struct collector *c, const struct snapshot *cur,
 			      hist_quantile(iod.hist[IT_H_ALLOC], IT_HIST_SLOTS, 0.99)),
 		       dl.faults / secs, (unsigned long long)d->st.issues);
 	}
-	printf("drops: ringbuf %llu, live-table full %llu, context mismatches %llu; fault irqs %llu\n",
+	printf("drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion misses "
+	       "%llu; fault irqs %llu\n",
 	       (unsigned long long)cur->counters[IT_C_RB_DROPPED],
 	       (unsigned long long)cur->counters[IT_C_LIVE_OVERFLOW],
 	       (unsigned long long)cur->counters[IT_C_CTX_MISMATCH],
+	       (unsigned long long)cur->recursion_misses,
 	       (unsigned long long)cur->counters[IT_C_FAULT_IRQ]);
 	for (int cap = 0; cap < CAP_NR; cap++)
 		if (c->plan.caps[cap].hooks_used == 0)
@@ -224,8 +227,9 @@ int cmd_top(int argc, char **argv)
 		return r;
 	cli_install_signals();
 	collector_snapshot(&c, &prev);
-	while (!g_stop && (!a.iterations || iter < a.iterations)) {
+	while (!a.iterations || iter < a.iterations) {
 		collector_poll(&c, a.interval_ms);
+		/* Interrupted: still report the partial interval, then stop. */
 		if (collector_snapshot(&c, &cur))
 			break;
 		iter++;
@@ -238,6 +242,8 @@ int cmd_top(int argc, char **argv)
 		fflush(stdout);
 		snapshot_free(&prev);
 		prev = cur;
+		if (g_stop)
+			break;
 	}
 	snapshot_free(&prev);
 	collector_close(&c);
