@@ -6,8 +6,10 @@
  * the same CPU (dma_map_page_attrs -> iommu_dma_map_page -> alloc_iova_fast -> iommu_map ->
  * trace map), so the entry hooks push a frame, the exit hooks pop it, and anything in between is
  * attributed to the innermost frame's device. An interrupt that maps on the same CPU nests above
- * and is popped before the interrupted call resumes, so the stack discipline holds; a frame left
- * behind by a missed exit is found by the task check and dropped (counted as a mismatch).
+ * and is popped before the interrupted call resumes, so the stack discipline holds. A frame is
+ * matched by hook, task and stack (it_stack_key): when the kernel skips a nested call's entry program
+ * (its BPF recursion guard), that call's exit finds no frame instead of taking the interrupted
+ * call's; a frame left behind by a missed exit is dropped (counted as a mismatch).
  */
 #ifndef IOMMUTRACE_CTX_BPF_H
 #define IOMMUTRACE_CTX_BPF_H
@@ -15,12 +17,43 @@
 #include "common.bpf.h"
 
 #define IT_CTX_STALE_NS 1000000000ULL
+/*
+ * Which stack this call runs on. Entry and exit programs get a context that lives on the current
+ * stack (the trampoline's frame for fentry/fexit, pt_regs for kprobes); x86-64 stacks are 16 KiB
+ * aligned blocks, and an interrupt runs on the per-CPU IRQ stack, so the block tells an
+ * interrupt-nested call from the call it interrupted even though both run for the same task.
+ */
+#define IT_STACK_SHIFT 14
+
+static __always_inline __u64 it_stack_key(struct it_ctxstack *s, void *ctx)
+{
+	if (cfg_fixed_stack_key) /* BPF_PROG_TEST_RUN copies ctx to the heap */
+		return cfg_fixed_stack_key;
+	/* The verifier allows no arithmetic on a ctx pointer, but a privileged program may store
+	 * it in a map value and read it back as a number. */
+	*(volatile __u64 *)&s->scratch = (__u64)ctx;
+	return *(volatile __u64 *)&s->scratch >> IT_STACK_SHIFT;
+}
 
 static __always_inline struct it_ctxstack *it_ctx(void)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&ctxstack, &zero);
+}
+
+/* DMA API functions call the IOVA allocator, never the other way round. */
+static __always_inline __u32 it_hook_level(__u32 hook)
+{
+	return hook >= IT_FN_ALLOC_IOVA_FAST ? 2 : 1;
+}
+
+/* Whether frame f belongs to the call running now (same task, same stack). */
+static __always_inline bool it_ctx_mine(struct it_frame *f, void *ctx)
+{
+	struct it_ctxstack *s = it_ctx();
+
+	return s && f->task == bpf_get_current_task() && f->stk == it_stack_key(s, ctx);
 }
 
 /* The innermost call in progress on this CPU, or NULL. */
@@ -49,25 +82,39 @@ static __always_inline __u64 it_ctx_dev(void)
  * Start a call. dev == 0 inherits the enclosing call's device. Returns the new frame, or NULL when
  * nested too deep (the call is then still counted, its depth kept so the exit balances).
  */
-static __always_inline struct it_frame *it_ctx_push(__u32 hook, __u64 dev, __u64 arg, __u64 size,
+static __always_inline struct it_frame *it_ctx_push(void *ctx, __u32 hook, __u64 dev, __u64 arg, __u64 size,
 						     __u32 nents, __u8 dir)
 {
 	struct it_ctxstack *s = it_ctx();
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns(), task = bpf_get_current_task(), stk;
+	__u32 d, i, level = it_hook_level(hook);
 	struct it_frame *f;
-	__u32 d;
 
 	if (!s)
 		return 0;
+	stk = it_stack_key(s, ctx);
 	d = s->depth;
-	/* No DMA API call lasts a second: an older frame on top lost its exit. */
-	if (d > 0 && d <= IT_CTX_DEPTH) {
-		struct it_frame *top = &s->f[(d - 1) & (IT_CTX_DEPTH - 1)];
+	/*
+	 * Frames whose exit was lost (the kernel's recursion guard skipped an exit program) must
+	 * not pile up. A frame on top is stale if it is on this call's stack and could not contain
+	 * this call: another task's (only the per-CPU IRQ stack is shared, and nesting within one
+	 * interrupt keeps the task), or at the same or a deeper level (DMA API functions do not
+	 * recurse, and the IOVA allocator calls no DMA API). Also, no DMA API call lasts a second.
+	 */
+	for (i = 0; i < IT_CTX_DEPTH && d > 0 && d <= IT_CTX_DEPTH; i++) {
+		__u32 idx = d - 1;
+		struct it_frame *top;
+		bool same_stack;
 
-		if (now - top->t0 > IT_CTX_STALE_NS) {
-			it_miss(top->hook);
-			d -= 1;
-		}
+		barrier_var(idx);
+		top = &s->f[idx & (IT_CTX_DEPTH - 1)];
+		same_stack = top->stk == stk;
+
+		if (!(same_stack && (top->task != task || it_hook_level(top->hook) >= level)) &&
+		    now - top->t0 <= IT_CTX_STALE_NS)
+			break;
+		it_miss(top->hook);
+		d -= 1;
 	}
 	if (d >= IT_CTX_DEPTH) {
 		if (d < 255)
@@ -81,56 +128,64 @@ static __always_inline struct it_frame *it_ctx_push(__u32 hook, __u64 dev, __u64
 		dev = s->f[(d - 1) & (IT_CTX_DEPTH - 1)].dev;
 	barrier_var(d);
 	f = &s->f[d & (IT_CTX_DEPTH - 1)];
-	f->task = bpf_get_current_task();
+	/* Reserve the slot first: an interrupt arriving now nests above it. */
+	s->depth = d + 1;
+	f->t0 = now;
+	f->stk = stk;
+	f->task = task;
+	f->hook = hook;
 	f->dev = dev;
 	f->arg = arg;
 	f->size = size;
 	f->nents = nents;
-	f->hook = hook;
 	f->dir = dir;
 	f->nested = 0;
-	s->depth = d + 1;
-	f->t0 = now;
 	return f;
 }
 
 /*
- * End a call: returns its frame (valid until the next push on this CPU), or NULL if no matching
- * entry is on the stack. Frames above the match are stale (their exits were missed) and dropped.
+ * End a call: copies its frame to *out and returns true, or false if no matching entry is on the
+ * stack. A copy, because an interrupt may reuse the slot as soon as it is released. Frames above
+ * the match are stale (their exits were missed) and dropped.
  */
-static __always_inline struct it_frame *it_ctx_pop(__u32 hook)
+static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *out)
 {
 	struct it_ctxstack *s = it_ctx();
 	__u64 task = bpf_get_current_task();
 	__u32 d, i;
+	__u64 stk;
 
 	if (!s)
-		return 0;
+		return false;
+	stk = it_stack_key(s, ctx);
 	d = s->depth;
 	if (d == 0) {
 		it_miss(hook);
-		return 0;
+		return false;
 	}
 	if (d > IT_CTX_DEPTH) {
 		/* This exit belongs to a call that was too deep to record. */
 		s->depth = d - 1;
-		return 0;
+		return false;
 	}
 	for (i = 0; i < IT_CTX_DEPTH; i++) {
+		__u32 idx = d - 1 - i;
 		struct it_frame *f;
 
 		if (i >= d)
 			break;
-		f = &s->f[(d - 1 - i) & (IT_CTX_DEPTH - 1)];
-		if (f->hook == hook && f->task == task) {
+		barrier_var(idx);
+		f = &s->f[idx & (IT_CTX_DEPTH - 1)];
+		if (f->hook == hook && f->task == task && f->stk == stk) {
+			*out = *f;
 			if (i) /* the innermost stale frame lost its exit */
 				it_miss(s->f[(d - 1) & (IT_CTX_DEPTH - 1)].hook);
-			s->depth = d - 1 - i;
-			return f;
+			s->depth = idx;
+			return true;
 		}
 	}
 	it_miss(hook);
-	return 0;
+	return false;
 }
 
 #endif /* IOMMUTRACE_CTX_BPF_H */

@@ -193,18 +193,17 @@ static __always_inline void it_dma_sync(__u64 dev, bool for_device)
 		s->sync_cpu += 1;
 }
 
-/* A dma_map_* / dma_unmap_* function returned: its latency, for the device. */
-static __always_inline struct it_frame *it_dma_call_done(__u32 hook, __u32 hist)
+/* A dma_map_* / dma_unmap_* function returned: its frame into *f, its latency to the device. */
+static __always_inline bool it_dma_call_done(void *ctx, __u32 hook, __u32 hist, struct it_frame *f)
 {
-	struct it_frame *f = it_ctx_pop(hook);
 	struct it_dev_stats *s;
 
-	if (!f)
-		return 0;
+	if (!it_ctx_pop(ctx, hook, f))
+		return false;
 	s = it_dev(f->dev);
 	if (s)
 		it_hist_add(s->hist[hist & 1], bpf_ktime_get_ns() - f->t0);
-	return f;
+	return true;
 }
 
 #endif /* IOMMUTRACE_DMA_BPF_H */

@@ -15,16 +15,16 @@
 static __always_inline int dma_map_page_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_MAP);
-	it_ctx_push(IT_FN_DMA_MAP, a[0], 0, a[3], 0, a[4]);
+	it_ctx_push(ctx, IT_FN_DMA_MAP, a[0], 0, a[3], 0, a[4]);
 	return 0;
 }
 
 static __always_inline int dma_map_page_exit(void *ctx, u64 ret)
 {
-	struct it_frame *f = it_dma_call_done(IT_FN_DMA_MAP, IT_H_MAP);
+	struct it_frame f;
 
-	if (f && !cfg_tp_dma_map)
-		it_dma_map(ctx, f->dev, ret, f->size, f->dir, IT_MAP_PAGE);
+	if (it_dma_call_done(ctx, IT_FN_DMA_MAP, IT_H_MAP, &f) && !cfg_tp_dma_map)
+		it_dma_map(ctx, f.dev, ret, f.size, f.dir, IT_MAP_PAGE);
 	return 0;
 }
 
@@ -32,7 +32,7 @@ static __always_inline int dma_map_page_exit(void *ctx, u64 ret)
 static __always_inline int dma_unmap_page_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_UNMAP);
-	it_ctx_push(IT_FN_DMA_UNMAP, a[0], a[1], a[2], 0, a[3]);
+	it_ctx_push(ctx, IT_FN_DMA_UNMAP, a[0], a[1], a[2], 0, a[3]);
 	if (!cfg_tp_dma_map)
 		it_dma_unmap(ctx, a[0], a[1], a[2], a[3], IT_MAP_PAGE);
 	return 0;
@@ -40,7 +40,9 @@ static __always_inline int dma_unmap_page_entry(void *ctx, u64 *a)
 
 static __always_inline int dma_unmap_page_exit(void *ctx, u64 ret)
 {
-	it_dma_call_done(IT_FN_DMA_UNMAP, IT_H_UNMAP);
+	struct it_frame f;
+
+	it_dma_call_done(ctx, IT_FN_DMA_UNMAP, IT_H_UNMAP, &f);
 	return 0;
 }
 
@@ -48,16 +50,16 @@ static __always_inline int dma_unmap_page_exit(void *ctx, u64 ret)
 static __always_inline int dma_map_res_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_MAP_RES);
-	it_ctx_push(IT_FN_DMA_MAP_RES, a[0], 0, a[2], 0, a[3]);
+	it_ctx_push(ctx, IT_FN_DMA_MAP_RES, a[0], 0, a[2], 0, a[3]);
 	return 0;
 }
 
 static __always_inline int dma_map_res_exit(void *ctx, u64 ret)
 {
-	struct it_frame *f = it_dma_call_done(IT_FN_DMA_MAP_RES, IT_H_MAP);
+	struct it_frame f;
 
-	if (f && !cfg_tp_dma_map)
-		it_dma_map(ctx, f->dev, ret, f->size, f->dir, IT_MAP_RESOURCE);
+	if (it_dma_call_done(ctx, IT_FN_DMA_MAP_RES, IT_H_MAP, &f) && !cfg_tp_dma_map)
+		it_dma_map(ctx, f.dev, ret, f.size, f.dir, IT_MAP_RESOURCE);
 	return 0;
 }
 
@@ -65,7 +67,7 @@ static __always_inline int dma_map_res_exit(void *ctx, u64 ret)
 static __always_inline int dma_unmap_res_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_UNMAP_RES);
-	it_ctx_push(IT_FN_DMA_UNMAP_RES, a[0], a[1], a[2], 0, a[3]);
+	it_ctx_push(ctx, IT_FN_DMA_UNMAP_RES, a[0], a[1], a[2], 0, a[3]);
 	if (!cfg_tp_dma_map)
 		it_dma_unmap(ctx, a[0], a[1], a[2], a[3], IT_MAP_RESOURCE);
 	return 0;
@@ -73,7 +75,9 @@ static __always_inline int dma_unmap_res_entry(void *ctx, u64 *a)
 
 static __always_inline int dma_unmap_res_exit(void *ctx, u64 ret)
 {
-	it_dma_call_done(IT_FN_DMA_UNMAP_RES, IT_H_UNMAP);
+	struct it_frame f;
+
+	it_dma_call_done(ctx, IT_FN_DMA_UNMAP_RES, IT_H_UNMAP, &f);
 	return 0;
 }
 
@@ -81,16 +85,16 @@ static __always_inline int dma_unmap_res_exit(void *ctx, u64 ret)
 static __always_inline int dma_map_sg_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_MAP_SG);
-	it_ctx_push(IT_FN_DMA_MAP_SG, a[0], a[1], 0, a[2], a[3]);
+	it_ctx_push(ctx, IT_FN_DMA_MAP_SG, a[0], a[1], 0, a[2], a[3]);
 	return 0;
 }
 
 static __always_inline int dma_map_sg_exit(void *ctx, u64 ret)
 {
-	struct it_frame *f = it_dma_call_done(IT_FN_DMA_MAP_SG, IT_H_MAP);
+	struct it_frame f;
 
-	if (f && !cfg_tp_dma_sg)
-		it_dma_map_sg(ctx, f->dev, (struct scatterlist *)f->arg, f->nents, (__s32)ret, f->dir);
+	if (it_dma_call_done(ctx, IT_FN_DMA_MAP_SG, IT_H_MAP, &f) && !cfg_tp_dma_sg)
+		it_dma_map_sg(ctx, f.dev, (struct scatterlist *)f.arg, f.nents, (__s32)ret, f.dir);
 	return 0;
 }
 
@@ -98,7 +102,7 @@ static __always_inline int dma_map_sg_exit(void *ctx, u64 ret)
 static __always_inline int dma_unmap_sg_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_UNMAP_SG);
-	it_ctx_push(IT_FN_DMA_UNMAP_SG, a[0], a[1], 0, a[2], a[3]);
+	it_ctx_push(ctx, IT_FN_DMA_UNMAP_SG, a[0], a[1], 0, a[2], a[3]);
 	if (!cfg_tp_dma_sg)
 		it_dma_unmap_sg(ctx, a[0], (struct scatterlist *)a[1], a[2], a[3]);
 	return 0;
@@ -106,7 +110,9 @@ static __always_inline int dma_unmap_sg_entry(void *ctx, u64 *a)
 
 static __always_inline int dma_unmap_sg_exit(void *ctx, u64 ret)
 {
-	it_dma_call_done(IT_FN_DMA_UNMAP_SG, IT_H_UNMAP);
+	struct it_frame f;
+
+	it_dma_call_done(ctx, IT_FN_DMA_UNMAP_SG, IT_H_UNMAP, &f);
 	return 0;
 }
 
@@ -114,19 +120,19 @@ static __always_inline int dma_unmap_sg_exit(void *ctx, u64 ret)
 static __always_inline int dma_alloc_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_ALLOC);
-	it_ctx_push(IT_FN_DMA_ALLOC, a[0], a[2], a[1], 0, IT_DIR_BIDIRECTIONAL);
+	it_ctx_push(ctx, IT_FN_DMA_ALLOC, a[0], a[2], a[1], 0, IT_DIR_BIDIRECTIONAL);
 	return 0;
 }
 
 static __always_inline int dma_alloc_exit(void *ctx, u64 ret)
 {
-	struct it_frame *f = it_ctx_pop(IT_FN_DMA_ALLOC);
 	dma_addr_t handle = 0;
+	struct it_frame f;
 
-	if (!f || !ret || cfg_tp_dma_alloc)
+	if (!it_ctx_pop(ctx, IT_FN_DMA_ALLOC, &f) || !ret || cfg_tp_dma_alloc)
 		return 0;
-	if (bpf_probe_read_kernel(&handle, sizeof(handle), (void *)f->arg) == 0)
-		it_dma_map(ctx, f->dev, handle, f->size, IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT);
+	if (bpf_probe_read_kernel(&handle, sizeof(handle), (void *)f.arg) == 0)
+		it_dma_map(ctx, f.dev, handle, f.size, IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT);
 	return 0;
 }
 
@@ -134,7 +140,7 @@ static __always_inline int dma_alloc_exit(void *ctx, u64 ret)
 static __always_inline int dma_free_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_DMA_FREE);
-	it_ctx_push(IT_FN_DMA_FREE, a[0], a[3], a[1], 0, IT_DIR_BIDIRECTIONAL);
+	it_ctx_push(ctx, IT_FN_DMA_FREE, a[0], a[3], a[1], 0, IT_DIR_BIDIRECTIONAL);
 	if (!cfg_tp_dma_alloc)
 		it_dma_unmap(ctx, a[0], a[3], a[1], IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT);
 	return 0;
@@ -142,7 +148,9 @@ static __always_inline int dma_free_entry(void *ctx, u64 *a)
 
 static __always_inline int dma_free_exit(void *ctx, u64 ret)
 {
-	it_ctx_pop(IT_FN_DMA_FREE);
+	struct it_frame f;
+
+	it_ctx_pop(ctx, IT_FN_DMA_FREE, &f);
 	return 0;
 }
 

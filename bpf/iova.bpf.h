@@ -28,7 +28,7 @@ static __always_inline void it_dom_note_dev(__u64 dom, __u64 dev)
 static __always_inline int alloc_iova_fast_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_ALLOC_IOVA_FAST);
-	it_ctx_push(IT_FN_ALLOC_IOVA_FAST, 0, a[0], a[1], a[2] == IT_PFN_LIMIT_32BIT, 0);
+	it_ctx_push(ctx, IT_FN_ALLOC_IOVA_FAST, 0, a[0], a[1], a[2] == IT_PFN_LIMIT_32BIT, 0);
 	return 0;
 }
 
@@ -59,10 +59,10 @@ static __always_inline void it_iova_alloc_done(struct it_frame *f, __u64 pfn, __
 
 static __always_inline int alloc_iova_fast_exit(void *ctx, u64 ret)
 {
-	struct it_frame *f = it_ctx_pop(IT_FN_ALLOC_IOVA_FAST);
+	struct it_frame f;
 
-	if (f)
-		it_iova_alloc_done(f, ret, bpf_ktime_get_ns());
+	if (it_ctx_pop(ctx, IT_FN_ALLOC_IOVA_FAST, &f))
+		it_iova_alloc_done(&f, ret, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -72,8 +72,7 @@ static __always_inline int alloc_iova_entry(void *ctx, u64 *a)
 	struct it_frame *f = it_ctx_top();
 
 	it_hit(IT_FN_ALLOC_IOVA);
-	if (f && f->hook == IT_FN_ALLOC_IOVA_FAST && f->task == bpf_get_current_task() &&
-	    f->nested < 255)
+	if (f && f->hook == IT_FN_ALLOC_IOVA_FAST && it_ctx_mine(f, ctx) && f->nested < 255)
 		f->nested += 1;
 	return 0;
 }
@@ -82,23 +81,23 @@ static __always_inline int alloc_iova_entry(void *ctx, u64 *a)
 static __always_inline int free_iova_fast_entry(void *ctx, u64 *a)
 {
 	it_hit(IT_FN_FREE_IOVA_FAST);
-	it_ctx_push(IT_FN_FREE_IOVA_FAST, 0, a[0], a[2], 0, 0);
+	it_ctx_push(ctx, IT_FN_FREE_IOVA_FAST, 0, a[0], a[2], 0, 0);
 	return 0;
 }
 
 static __always_inline int free_iova_fast_exit(void *ctx, u64 ret)
 {
-	struct it_frame *f = it_ctx_pop(IT_FN_FREE_IOVA_FAST);
 	struct it_dom_stats *s;
+	struct it_frame f;
 
-	if (!f)
+	if (!it_ctx_pop(ctx, IT_FN_FREE_IOVA_FAST, &f))
 		return 0;
-	s = it_dom(f->arg);
+	s = it_dom(f.arg);
 	if (!s)
 		return 0;
 	s->frees += 1;
-	s->free_pages += f->size;
-	it_hist_add(s->hist[IT_H_FREE], bpf_ktime_get_ns() - f->t0);
+	s->free_pages += f.size;
+	it_hist_add(s->hist[IT_H_FREE], bpf_ktime_get_ns() - f.t0);
 	return 0;
 }
 

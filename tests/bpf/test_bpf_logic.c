@@ -59,6 +59,7 @@ static int setup_cfg(enum cfg cfg)
 	skel->rodata->cfg_tp_dma_map = cfg == CFG_TP_EVENTS;
 	skel->rodata->cfg_map_stacks = 1;
 	skel->rodata->cfg_rb_wakeup_bytes = 0;
+	skel->rodata->cfg_fixed_stack_key = 0x1234;
 	if (cfg == CFG_SMALL_LIVE)
 		bpf_map__set_max_entries(skel->maps.live, 16);
 	if (logic_bpf__load(skel)) {
@@ -323,6 +324,25 @@ static void test_exit_without_entry(void **state)
 	assert_int_equal(dev_stats(DEV_A).map, 1);
 }
 
+/* An exit skipped by the kernel leaves a frame; the next call on the same stack drops it. */
+static void test_lost_exit_does_not_pile_up(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		RUN(t_dma_map_page_entry, 5, DEV_B, 0ULL, 0ULL, 4096ULL, 1ULL);
+		RUN(t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+		/* both exits lost */
+	}
+	assert_int_equal(ctx_depth(), 2);
+	map_one(DEV_A, 0x7000ULL, 4096, IT_DIR_TO_DEVICE);
+	assert_int_equal(ctx_depth(), 0);
+	assert_int_equal(counter(IT_C_CTX_OVERFLOW), 0);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 20);
+	assert_int_equal(dev_stats(DEV_A).map, 1);
+	assert_int_equal(dev_stats(DEV_A).pgt_map, 1);
+	assert_int_equal(dom_stats(IOVAD).allocs, 1);
+}
+
 static void test_mapping_error_not_tracked(void **state)
 {
 	(void)state;
@@ -403,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmap_direction_and_size, setup_fn, teardown),
 		cmocka_unit_test_setup_teardown(test_iova_cache_miss_and_retry, setup_fn, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_exit_does_not_pile_up, setup_fn, teardown),
 		cmocka_unit_test_setup_teardown(test_mapping_error_not_tracked, setup_fn, teardown),
 		cmocka_unit_test_setup_teardown(test_tracepoint_events_counted_once, setup_tp,
 						teardown),
