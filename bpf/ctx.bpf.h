@@ -152,7 +152,7 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 {
 	struct it_ctxstack *s = it_ctx();
 	__u64 task = bpf_get_current_task();
-	__u32 d, i;
+	__u32 d, i, top, top_hook;
 	__u64 stk;
 
 	if (!s)
@@ -168,6 +168,9 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 		s->depth = d - 1;
 		return false;
 	}
+	top = d - 1;
+	barrier_var(top);
+	top_hook = s->f[top & (IT_CTX_DEPTH - 1)].hook;
 	for (i = 0; i < IT_CTX_DEPTH; i++) {
 		__u32 idx = d - 1 - i;
 		struct it_frame *f;
@@ -179,7 +182,7 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 		if (f->hook == hook && f->task == task && f->stk == stk) {
 			*out = *f;
 			if (i) /* the innermost stale frame lost its exit */
-				it_miss(s->f[(d - 1) & (IT_CTX_DEPTH - 1)].hook);
+				it_miss(top_hook);
 			s->depth = idx;
 			return true;
 		}
