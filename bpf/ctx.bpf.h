@@ -7,7 +7,7 @@
  * trace map), so the entry hooks push a frame, the exit hooks pop it, and anything in between is
  * attributed to the innermost frame's device. An interrupt that maps on the same CPU nests above
  * and is popped before the interrupted call resumes, so the stack discipline holds. A frame is
- * matched by hook, task and stack (it_stack_key): when the kernel skips a nested call's entry program
+ * matched by hook, task and stack (it_stack_pos): when the kernel skips a nested call's entry program
  * (its BPF recursion guard), that call's exit finds no frame instead of taking the interrupted
  * call's; a frame left behind by a missed exit is dropped (counted as a mismatch).
  */
@@ -18,21 +18,27 @@
 
 #define IT_CTX_STALE_NS 1000000000ULL
 /*
- * Which stack this call runs on. Entry and exit programs get a context that lives on the current
- * stack (the trampoline's frame for fentry/fexit, pt_regs for kprobes); x86-64 stacks are 16 KiB
- * aligned blocks, and an interrupt runs on the per-CPU IRQ stack, so the block tells an
- * interrupt-nested call from the call it interrupted even though both run for the same task.
+ * Where on which stack this call runs. Entry and exit programs get a context that lives on the
+ * current stack (the trampoline's frame for fentry/fexit, pt_regs for kprobes). x86-64 stacks are
+ * 16 KiB-aligned blocks, and interrupts run on the per-CPU IRQ stack: the block tells an
+ * interrupt-nested call from the call it interrupted even though both run for the same task, and
+ * the address within the block orders calls nested on one stack (it grows down).
  */
 #define IT_STACK_SHIFT 14
 
-static __always_inline __u64 it_stack_key(struct it_ctxstack *s, void *ctx)
+static __always_inline __u64 it_stack_pos(struct it_ctxstack *s, void *ctx)
 {
-	if (cfg_fixed_stack_key) /* BPF_PROG_TEST_RUN copies ctx to the heap */
-		return cfg_fixed_stack_key;
+	if (cfg_test_stack) /* BPF_PROG_TEST_RUN copies ctx to the heap: tests set the position */
+		return s->scratch;
 	/* The verifier allows no arithmetic on a ctx pointer, but a privileged program may store
 	 * it in a map value and read it back as a number. */
 	*(volatile __u64 *)&s->scratch = (__u64)ctx;
-	return *(volatile __u64 *)&s->scratch >> IT_STACK_SHIFT;
+	return *(volatile __u64 *)&s->scratch;
+}
+
+static __always_inline bool it_same_stack(__u64 a, __u64 b)
+{
+	return (a >> IT_STACK_SHIFT) == (b >> IT_STACK_SHIFT);
 }
 
 static __always_inline struct it_ctxstack *it_ctx(void)
@@ -42,10 +48,42 @@ static __always_inline struct it_ctxstack *it_ctx(void)
 	return bpf_map_lookup_elem(&ctxstack, &zero);
 }
 
-/* DMA API functions call the IOVA allocator, never the other way round. */
-static __always_inline __u32 it_hook_level(__u32 hook)
+/*
+ * A call whose exit program the kernel skipped still happened: count it where the exit would have
+ * (without latency, and without a live-table entry since its address is unknown).
+ */
+static __always_inline void it_frame_lost(struct it_frame *f)
 {
-	return hook >= IT_FN_ALLOC_IOVA_FAST ? 2 : 1;
+	struct it_dev_stats *d;
+	struct it_dom_stats *m;
+
+	it_miss(f->hook);
+	switch (f->hook) {
+	case IT_FN_DMA_MAP:
+	case IT_FN_DMA_MAP_RES:
+		if (!cfg_tp_dma_map && (d = it_dev(f->dev))) {
+			d->map += 1;
+			d->map_bytes += f->size;
+		}
+		break;
+	case IT_FN_DMA_MAP_SG:
+		if (!cfg_tp_dma_sg && (d = it_dev(f->dev)))
+			d->map_sg += 1;
+		break;
+	case IT_FN_ALLOC_IOVA_FAST:
+		if ((m = it_dom(f->arg))) {
+			m->allocs += 1;
+			m->alloc_pages += f->size;
+			m->cache_misses += f->nested >= 1;
+		}
+		break;
+	case IT_FN_FREE_IOVA_FAST:
+		if ((m = it_dom(f->arg))) {
+			m->frees += 1;
+			m->free_pages += f->size;
+		}
+		break;
+	}
 }
 
 /* Whether frame f belongs to the call running now (same task, same stack). */
@@ -53,7 +91,7 @@ static __always_inline bool it_ctx_mine(struct it_frame *f, void *ctx)
 {
 	struct it_ctxstack *s = it_ctx();
 
-	return s && f->task == bpf_get_current_task() && f->stk == it_stack_key(s, ctx);
+	return s && f->task == bpf_get_current_task() && it_same_stack(f->stk, it_stack_pos(s, ctx));
 }
 
 /* The innermost call in progress on this CPU, or NULL. */
@@ -87,33 +125,30 @@ static __always_inline struct it_frame *it_ctx_push(void *ctx, __u32 hook, __u64
 {
 	struct it_ctxstack *s = it_ctx();
 	__u64 now = bpf_ktime_get_ns(), task = bpf_get_current_task(), stk;
-	__u32 d, i, level = it_hook_level(hook);
+	__u32 d, i;
 	struct it_frame *f;
 
 	if (!s)
 		return 0;
-	stk = it_stack_key(s, ctx);
+	stk = it_stack_pos(s, ctx);
 	d = s->depth;
 	/*
 	 * Frames whose exit was lost (the kernel's recursion guard skipped an exit program) must
-	 * not pile up. A frame on top is stale if it is on this call's stack and could not contain
-	 * this call: another task's (only the per-CPU IRQ stack is shared, and nesting within one
-	 * interrupt keeps the task), or at the same or a deeper level (DMA API functions do not
-	 * recurse, and the IOVA allocator calls no DMA API). Also, no DMA API call lasts a second.
+	 * not pile up. While a call is live, whatever nests in it runs below its frame on its stack;
+	 * so a frame on this stack at or below this call's position, or another task's frame on it
+	 * (only the per-CPU IRQ stack is shared, and nesting in one interrupt keeps the task), is a
+	 * call that has returned. Also, no DMA API call lasts a second.
 	 */
 	for (i = 0; i < IT_CTX_DEPTH && d > 0 && d <= IT_CTX_DEPTH; i++) {
 		__u32 idx = d - 1;
 		struct it_frame *top;
-		bool same_stack;
 
 		barrier_var(idx);
 		top = &s->f[idx & (IT_CTX_DEPTH - 1)];
-		same_stack = top->stk == stk;
-
-		if (!(same_stack && (top->task != task || it_hook_level(top->hook) >= level)) &&
+		if (!(it_same_stack(top->stk, stk) && (top->task != task || stk >= top->stk)) &&
 		    now - top->t0 <= IT_CTX_STALE_NS)
 			break;
-		it_miss(top->hook);
+		it_frame_lost(top);
 		d -= 1;
 	}
 	if (d >= IT_CTX_DEPTH) {
@@ -152,12 +187,13 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 {
 	struct it_ctxstack *s = it_ctx();
 	__u64 task = bpf_get_current_task();
-	__u32 d, i, top, top_hook;
+	struct it_frame *top_frame;
+	__u32 d, i, top;
 	__u64 stk;
 
 	if (!s)
 		return false;
-	stk = it_stack_key(s, ctx);
+	stk = it_stack_pos(s, ctx);
 	d = s->depth;
 	if (d == 0) {
 		it_miss(hook);
@@ -170,7 +206,7 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 	}
 	top = d - 1;
 	barrier_var(top);
-	top_hook = s->f[top & (IT_CTX_DEPTH - 1)].hook;
+	top_frame = &s->f[top & (IT_CTX_DEPTH - 1)];
 	for (i = 0; i < IT_CTX_DEPTH; i++) {
 		__u32 idx = d - 1 - i;
 		struct it_frame *f;
@@ -179,10 +215,10 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 			break;
 		barrier_var(idx);
 		f = &s->f[idx & (IT_CTX_DEPTH - 1)];
-		if (f->hook == hook && f->task == task && f->stk == stk) {
+		if (f->hook == hook && f->task == task && it_same_stack(f->stk, stk)) {
 			*out = *f;
 			if (i) /* the innermost stale frame lost its exit */
-				it_miss(top_hook);
+				it_frame_lost(top_frame);
 			s->depth = idx;
 			return true;
 		}

@@ -19,12 +19,17 @@ static __always_inline int dma_map_page_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_map_page_exit(void *ctx, u64 ret)
+static __always_inline int dma_map_page_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_frame f;
 
-	if (it_dma_call_done(ctx, IT_FN_DMA_MAP, IT_H_MAP, &f) && !cfg_tp_dma_map)
-		it_dma_map(ctx, f.dev, ret, f.size, f.dir, IT_MAP_PAGE);
+	if (it_dma_call_done(ctx, IT_FN_DMA_MAP, IT_H_MAP, &f)) {
+		if (!cfg_tp_dma_map)
+			it_dma_map(ctx, f.dev, ret, f.size, f.dir, IT_MAP_PAGE);
+	} else if (args && !cfg_tp_dma_map) {
+		/* The entry was skipped by the kernel; fexit still has the arguments. */
+		it_dma_map(ctx, args[0], ret, args[3], args[4], IT_MAP_PAGE);
+	}
 	return 0;
 }
 
@@ -38,7 +43,7 @@ static __always_inline int dma_unmap_page_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_unmap_page_exit(void *ctx, u64 ret)
+static __always_inline int dma_unmap_page_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_frame f;
 
@@ -54,7 +59,7 @@ static __always_inline int dma_map_res_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_map_res_exit(void *ctx, u64 ret)
+static __always_inline int dma_map_res_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_frame f;
 
@@ -73,7 +78,7 @@ static __always_inline int dma_unmap_res_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_unmap_res_exit(void *ctx, u64 ret)
+static __always_inline int dma_unmap_res_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_frame f;
 
@@ -89,7 +94,7 @@ static __always_inline int dma_map_sg_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_map_sg_exit(void *ctx, u64 ret)
+static __always_inline int dma_map_sg_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_frame f;
 
@@ -108,7 +113,7 @@ static __always_inline int dma_unmap_sg_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_unmap_sg_exit(void *ctx, u64 ret)
+static __always_inline int dma_unmap_sg_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_frame f;
 
@@ -124,7 +129,7 @@ static __always_inline int dma_alloc_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_alloc_exit(void *ctx, u64 ret)
+static __always_inline int dma_alloc_exit(void *ctx, u64 ret, u64 *args)
 {
 	dma_addr_t handle = 0;
 	struct it_frame f;
@@ -146,7 +151,7 @@ static __always_inline int dma_free_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int dma_free_exit(void *ctx, u64 ret)
+static __always_inline int dma_free_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_frame f;
 

@@ -28,17 +28,20 @@
 		return name##_entry(regs, a);                                                      \
 	}
 
-/* nargs: the function's argument count (fexit finds the return value after the arguments). */
+/*
+ * nargs: the function's argument count (fexit finds the return value after the arguments).
+ * NAME_exit(ctx, ret, args): args is the argument array under fexit, NULL under kretprobe.
+ */
 #define IT_FUNC_EXIT(name, nargs)                                                                  \
 	SEC("fexit")                                                                               \
 	int fexit_##name(u64 *ctx)                                                                 \
 	{                                                                                          \
-		return name##_exit(ctx, ctx[nargs]);                                               \
+		return name##_exit(ctx, ctx[nargs], ctx);                                          \
 	}                                                                                          \
 	SEC("kretprobe")                                                                           \
 	int kretprobe_##name(struct pt_regs *regs)                                                 \
 	{                                                                                          \
-		return name##_exit(regs, PT_REGS_RC(regs));                                        \
+		return name##_exit(regs, PT_REGS_RC(regs), 0);                                     \
 	}
 
 #endif /* IOMMUTRACE_HOOKS_BPF_H */

@@ -169,7 +169,7 @@ struct it_live_val {
 /* The DMA/IOVA calls in progress on each CPU, innermost last (see ctx.bpf.h). */
 struct it_frame {
 	__u64 task;	/* current task when the call started */
-	__u64 stk;	/* stack the call runs on (ctx.bpf.h) */
+	__u64 stk;	/* where on which stack the call runs (ctx.bpf.h) */
 	__u64 dev;	/* device of this call, or inherited from the enclosing DMA call */
 	__u64 t0;	/* entry time, ns */
 	__u64 arg;	/* dma address, sg pointer, iova_domain or dma_handle pointer */
@@ -183,7 +183,7 @@ struct it_frame {
 struct it_ctxstack {
 	__u32 depth;
 	__u32 pad;
-	__u64 scratch; /* see it_stack_key() */
+	__u64 scratch; /* see it_stack_pos() */
 	struct it_frame f[IT_CTX_DEPTH];
 };
 

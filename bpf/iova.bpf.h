@@ -54,15 +54,24 @@ static __always_inline void it_iova_alloc_done(struct it_frame *f, __u64 pfn, __
 	if (cls >= IT_SIZE_CLASSES)
 		cls = IT_SIZE_CLASSES - 1;
 	s->size_class[cls & 15] += 1;
-	it_hist_add(s->hist[IT_H_ALLOC], now - f->t0);
+	if (now) /* 0: latency unknown */
+		it_hist_add(s->hist[IT_H_ALLOC], now - f->t0);
 }
 
-static __always_inline int alloc_iova_fast_exit(void *ctx, u64 ret)
+static __always_inline int alloc_iova_fast_exit(void *ctx, u64 ret, u64 *args)
 {
-	struct it_frame f;
+	struct it_frame f = {};
 
-	if (it_ctx_pop(ctx, IT_FN_ALLOC_IOVA_FAST, &f))
+	if (it_ctx_pop(ctx, IT_FN_ALLOC_IOVA_FAST, &f)) {
 		it_iova_alloc_done(&f, ret, bpf_ktime_get_ns());
+	} else if (args) {
+		/* The entry was skipped by the kernel; fexit still has the arguments. */
+		f.arg = args[0];
+		f.size = args[1];
+		f.nents = args[2] == IT_PFN_LIMIT_32BIT;
+		f.dev = it_ctx_dev();
+		it_iova_alloc_done(&f, ret, 0);
+	}
 	return 0;
 }
 
@@ -85,19 +94,25 @@ static __always_inline int free_iova_fast_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-static __always_inline int free_iova_fast_exit(void *ctx, u64 ret)
+static __always_inline int free_iova_fast_exit(void *ctx, u64 ret, u64 *args)
 {
 	struct it_dom_stats *s;
-	struct it_frame f;
+	struct it_frame f = {};
+	bool popped = it_ctx_pop(ctx, IT_FN_FREE_IOVA_FAST, &f);
 
-	if (!it_ctx_pop(ctx, IT_FN_FREE_IOVA_FAST, &f))
+	if (!popped && args) { /* entry skipped by the kernel: fexit has the arguments */
+		f.arg = args[0];
+		f.size = args[2];
+	} else if (!popped) {
 		return 0;
+	}
 	s = it_dom(f.arg);
 	if (!s)
 		return 0;
 	s->frees += 1;
 	s->free_pages += f.size;
-	it_hist_add(s->hist[IT_H_FREE], bpf_ktime_get_ns() - f.t0);
+	if (popped)
+		it_hist_add(s->hist[IT_H_FREE], bpf_ktime_get_ns() - f.t0);
 	return 0;
 }
 

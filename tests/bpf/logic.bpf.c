@@ -18,9 +18,31 @@
 	SEC("raw_tp")                                                                              \
 	int t_##name##_exit(u64 *ctx)                                                              \
 	{                                                                                          \
-		return name##_exit(ctx, ctx[0]);                                                   \
+		return name##_exit(ctx, ctx[0], 0);                                                \
 	}
 
+/* As fexit calls them: the arguments, then the return value at ctx[nargs]. */
+#define T_FEXIT(name, nargs)                                                                       \
+	SEC("raw_tp")                                                                              \
+	int t_fexit_##name(u64 *ctx)                                                               \
+	{                                                                                          \
+		return name##_exit(ctx, ctx[nargs], ctx);                                          \
+	}
+
+/* Tests run with cfg_test_stack: this sets the stack position of the calls that follow. */
+SEC("raw_tp")
+int t_set_sp(u64 *ctx)
+{
+	struct it_ctxstack *s = it_ctx();
+
+	if (s)
+		s->scratch = ctx[0];
+	return 0;
+}
+
+T_FEXIT(dma_map_page, 6)
+T_FEXIT(alloc_iova_fast, 4)
+T_FEXIT(free_iova_fast, 3)
 T_ENTRY(dma_map_page)
 T_EXIT(dma_map_page)
 T_ENTRY(dma_unmap_page)

@@ -59,7 +59,7 @@ static int setup_cfg(enum cfg cfg)
 	skel->rodata->cfg_tp_dma_map = cfg == CFG_TP_EVENTS;
 	skel->rodata->cfg_map_stacks = 1;
 	skel->rodata->cfg_rb_wakeup_bytes = 0;
-	skel->rodata->cfg_fixed_stack_key = 0x1234;
+	skel->rodata->cfg_test_stack = 1;
 	if (cfg == CFG_SMALL_LIVE)
 		bpf_map__set_max_entries(skel->maps.live, 16);
 	if (logic_bpf__load(skel)) {
@@ -113,6 +113,16 @@ static void run_prog(struct bpf_program *prog, int n, ...)
 	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(prog), &o), 0);
 }
 #define RUN(prog, ...) run_prog(skel->progs.prog, __VA_ARGS__)
+
+/* Stack positions (one 16 KiB stack block): a DMA API call, and the IOVA call nested in it. */
+#define SP_DMA 0x43f00ULL
+#define SP_IOVA 0x43e00ULL
+/* Run an entry or exit program as if called at stack position sp. */
+#define AT(sp, prog, ...)                                                                          \
+	do {                                                                                       \
+		RUN(t_set_sp, 1, (__u64)(sp));                                                     \
+		RUN(prog, __VA_ARGS__);                                                            \
+	} while (0)
 
 static struct it_dev_stats dev_stats(__u64 dev)
 {
@@ -180,20 +190,20 @@ static __u64 hist_count(const __u64 *h)
 /* dma_map_page_attrs -> alloc_iova_fast -> iommu:map -> return: everything lands on DEV_A. */
 static void map_one(__u64 dev, __u64 addr, __u64 size, __u64 dir)
 {
-	RUN(t_dma_map_page_entry, 5, dev, 0x1000ULL, 0ULL, size, dir);
-	RUN(t_alloc_iova_fast_entry, 4, IOVAD, (size + 4095) / 4096, 0xfffffULL, 1ULL);
-	RUN(t_alloc_iova_fast_exit, 1, addr >> 12);
+	AT(SP_DMA, t_dma_map_page_entry, 5, dev, 0x1000ULL, 0ULL, size, dir);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, (size + 4095) / 4096, 0xfffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, addr >> 12);
 	RUN(tp_iommu_map, 3, addr, 0x5000000ULL, size);
-	RUN(t_dma_map_page_exit, 1, addr);
+	AT(SP_DMA, t_dma_map_page_exit, 1, addr);
 }
 
 static void unmap_one(__u64 dev, __u64 addr, __u64 size, __u64 dir)
 {
-	RUN(t_dma_unmap_page_entry, 5, dev, addr, size, dir, 0ULL);
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, dev, addr, size, dir, 0ULL);
 	RUN(tp_iommu_unmap, 3, addr, size, size);
-	RUN(t_free_iova_fast_entry, 3, IOVAD, addr >> 12, (size + 4095) / 4096);
-	RUN(t_free_iova_fast_exit, 1, 0ULL);
-	RUN(t_dma_unmap_page_exit, 1, 0ULL);
+	AT(SP_IOVA, t_free_iova_fast_entry, 3, IOVAD, addr >> 12, (size + 4095) / 4096);
+	AT(SP_IOVA, t_free_iova_fast_exit, 1, 0ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
 }
 
 static void test_map_unmap_attribution(void **state)
@@ -278,17 +288,17 @@ static void test_iova_cache_miss_and_retry(void **state)
 
 	(void)state;
 	/* A hit, a miss (one nested alloc_iova), and a miss that retried after a flush (two). */
-	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 2ULL, 0xfffffffffULL, 1ULL);
-	RUN(t_alloc_iova_fast_exit, 1, 0x1234ULL);
-	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 8ULL, 0xfffffffffULL, 1ULL);
-	RUN(t_alloc_iova_entry, 4, IOVAD, 8ULL, 0xfffffffffULL, 1ULL);
-	RUN(t_alloc_iova_fast_exit, 1, 0x2000ULL);
-	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
-	RUN(t_alloc_iova_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
-	RUN(t_alloc_iova_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
-	RUN(t_alloc_iova_fast_exit, 1, 0ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 2ULL, 0xfffffffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x1234ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 8ULL, 0xfffffffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_entry, 4, IOVAD, 8ULL, 0xfffffffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x2000ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_entry, 4, IOVAD, 64ULL, 0xfffffffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0ULL);
 	/* alloc_iova outside alloc_iova_fast is not a cache miss. */
-	RUN(t_alloc_iova_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
 	d = dom_stats(IOVAD);
 	assert_int_equal(d.allocs, 3);
 	assert_int_equal(d.alloc_pages, 74);
@@ -310,15 +320,15 @@ static void test_iova_cache_miss_and_retry(void **state)
 static void test_exit_without_entry(void **state)
 {
 	(void)state;
-	RUN(t_dma_map_page_exit, 1, 0x1000ULL);
-	RUN(t_free_iova_fast_exit, 1, 0ULL);
+	AT(SP_DMA, t_dma_map_page_exit, 1, 0x1000ULL);
+	AT(SP_IOVA, t_free_iova_fast_exit, 1, 0ULL);
 	assert_int_equal(counter(IT_C_CTX_MISMATCH), 2);
 	assert_int_equal(dev_stats(0).map, 0);
 	assert_int_equal(ctx_depth(), 0);
 	/* A stale frame (its exit was missed) is dropped when an outer exit matches below it. */
-	RUN(t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 1ULL);
-	RUN(t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
-	RUN(t_dma_map_page_exit, 1, 0x3000ULL);
+	AT(SP_DMA, t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+	AT(SP_DMA, t_dma_map_page_exit, 1, 0x3000ULL);
 	assert_int_equal(counter(IT_C_CTX_MISMATCH), 3);
 	assert_int_equal(ctx_depth(), 0);
 	assert_int_equal(dev_stats(DEV_A).map, 1);
@@ -329,8 +339,8 @@ static void test_lost_exit_does_not_pile_up(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 10; i++) {
-		RUN(t_dma_map_page_entry, 5, DEV_B, 0ULL, 0ULL, 4096ULL, 1ULL);
-		RUN(t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+		AT(SP_DMA, t_dma_map_page_entry, 5, DEV_B, 0ULL, 0ULL, 4096ULL, 1ULL);
+		AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
 		/* both exits lost */
 	}
 	assert_int_equal(ctx_depth(), 2);
@@ -340,14 +350,53 @@ static void test_lost_exit_does_not_pile_up(void **state)
 	assert_int_equal(counter(IT_C_CTX_MISMATCH), 20);
 	assert_int_equal(dev_stats(DEV_A).map, 1);
 	assert_int_equal(dev_stats(DEV_A).pgt_map, 1);
+	/* The calls whose exits were lost still happened: counted, without latency. */
+	assert_int_equal(dev_stats(DEV_B).map, 10);
+	assert_int_equal(dev_stats(DEV_B).live_add, 0);
+	assert_int_equal(hist_count(dev_stats(DEV_B).hist[IT_H_MAP]), 0);
+	assert_int_equal(dom_stats(IOVAD).allocs, 11);
+	assert_int_equal(hist_count(dom_stats(IOVAD).hist[IT_H_ALLOC]), 1);
+}
+
+/* A hardirq nested in a softirq runs on the same IRQ stack, deeper: the outer frame stays live. */
+static void test_nested_on_same_stack_keeps_outer(void **state)
+{
+	(void)state;
+	AT(SP_DMA, t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 1ULL);
+	AT(SP_DMA - 0x800, t_dma_map_page_entry, 5, DEV_B, 0ULL, 0ULL, 4096ULL, 1ULL);
+	AT(SP_DMA - 0x800, t_dma_map_page_exit, 1, 0x5000ULL);
+	AT(SP_DMA, t_dma_map_page_exit, 1, 0x6000ULL);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 0);
+	assert_int_equal(dev_stats(DEV_A).map, 1);
+	assert_int_equal(dev_stats(DEV_B).map, 1);
+	assert_int_equal(hist_count(dev_stats(DEV_A).hist[IT_H_MAP]), 1);
+	assert_int_equal(ctx_depth(), 0);
+}
+
+/* fexit sees the arguments: an exit whose entry the kernel skipped still records the call. */
+static void test_exit_args_when_entry_lost(void **state)
+{
+	struct it_live_val v;
+
+	(void)state;
+	AT(SP_DMA, t_fexit_dma_map_page, 7, DEV_A, 0x1000ULL, 0ULL, 8192ULL, 2ULL, 0ULL, 0x9000ULL);
+	AT(SP_IOVA, t_fexit_alloc_iova_fast, 5, IOVAD, 2ULL, 0xfffffULL, 1ULL, 0x9ULL);
+	AT(SP_IOVA, t_fexit_free_iova_fast, 4, IOVAD, 0x9ULL, 2ULL, 0ULL);
+	assert_int_equal(dev_stats(DEV_A).map, 1);
+	assert_int_equal(live_get(DEV_A, 0x9000ULL, &v), 0);
+	assert_int_equal(v.size, 8192);
+	assert_int_equal(v.dir, IT_DIR_FROM_DEVICE);
 	assert_int_equal(dom_stats(IOVAD).allocs, 1);
+	assert_int_equal(dom_stats(IOVAD).limit32, 1);
+	assert_int_equal(dom_stats(IOVAD).frees, 1);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 3);
 }
 
 static void test_mapping_error_not_tracked(void **state)
 {
 	(void)state;
-	RUN(t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 1ULL);
-	RUN(t_dma_map_page_exit, 1, ~0ULL);
+	AT(SP_DMA, t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 1ULL);
+	AT(SP_DMA, t_dma_map_page_exit, 1, ~0ULL);
 	assert_int_equal(counter(IT_C_MAP_ERRORS), 1);
 	assert_int_equal(dev_stats(DEV_A).map, 0);
 	assert_int_equal(dev_stats(DEV_A).live_add, 0);
@@ -360,19 +409,19 @@ static void test_tracepoint_events_counted_once(void **state)
 	struct it_live_val v;
 
 	(void)state;
-	RUN(t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 2ULL);
+	AT(SP_DMA, t_dma_map_page_entry, 5, DEV_A, 0ULL, 0ULL, 4096ULL, 2ULL);
 	RUN(tp_iommu_map, 3, 0x40000ULL, 0x100000ULL, 4096ULL);
 	RUN(tp_dma_map, 6, DEV_A, 0x100000ULL, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
-	RUN(t_dma_map_page_exit, 1, 0x40000ULL);
+	AT(SP_DMA, t_dma_map_page_exit, 1, 0x40000ULL);
 	s = dev_stats(DEV_A);
 	assert_int_equal(s.map, 1);
 	assert_int_equal(s.pgt_map, 1);
 	assert_int_equal(hist_count(s.hist[IT_H_MAP]), 1);
 	assert_int_equal(live_get(DEV_A, 0x40000ULL, &v), 0);
 	assert_int_equal(v.dir, IT_DIR_FROM_DEVICE);
-	RUN(t_dma_unmap_page_entry, 5, DEV_A, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
 	RUN(tp_dma_unmap, 5, DEV_A, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
-	RUN(t_dma_unmap_page_exit, 1, 0ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
 	s = dev_stats(DEV_A);
 	assert_int_equal(s.unmap, 1);
 	assert_int_equal(s.live_del, 1);
@@ -410,8 +459,8 @@ static void test_coherent_alloc_free(void **state)
 	(void)state;
 	/* dma_alloc_attrs writes the handle through a pointer: a real user-space pointer here
 	 * cannot be read by bpf_probe_read_kernel, so the allocation counts only with a handle. */
-	RUN(t_dma_alloc_entry, 5, DEV_A, 8192ULL, (__u64)(unsigned long)handle_slot, 0ULL, 0ULL);
-	RUN(t_dma_alloc_exit, 1, 0ULL); /* allocation failed: nothing tracked */
+	AT(SP_DMA, t_dma_alloc_entry, 5, DEV_A, 8192ULL, (__u64)(unsigned long)handle_slot, 0ULL, 0ULL);
+	AT(SP_DMA, t_dma_alloc_exit, 1, 0ULL); /* allocation failed: nothing tracked */
 	assert_int_equal(dev_stats(DEV_A).alloc, 0);
 	assert_int_equal(ctx_depth(), 0);
 }
@@ -424,6 +473,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iova_cache_miss_and_retry, setup_fn, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_exit_does_not_pile_up, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_args_when_entry_lost, setup_fn, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_on_same_stack_keeps_outer, setup_fn,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mapping_error_not_tracked, setup_fn, teardown),
 		cmocka_unit_test_setup_teardown(test_tracepoint_events_counted_once, setup_tp,
 						teardown),
