@@ -17,17 +17,17 @@
 #define IT_MAP
 #define IT_CFG(type, name, val) const volatile type name = val
 #else
-#define IT_MAP extern
+#define IT_MAP			extern
 #define IT_CFG(type, name, val) extern const volatile type name
 #endif
 
 /* Configuration, set by user space before load. */
-IT_CFG(__u32, cfg_tp_dma_map, 0);	/* map/unmap events come from dma:* tracepoints */
-IT_CFG(__u32, cfg_tp_dma_sg, 0);	/* sg map/unmap events come from dma:* tracepoints */
-IT_CFG(__u32, cfg_tp_dma_alloc, 0);	/* coherent alloc/free events come from dma:* tracepoints */
-IT_CFG(__u32, cfg_map_stacks, 1);	/* capture the kernel stack of every tracked mapping */
+IT_CFG(__u32, cfg_tp_dma_map, 0);      /* map/unmap events come from dma:* tracepoints */
+IT_CFG(__u32, cfg_tp_dma_sg, 0);       /* sg map/unmap events come from dma:* tracepoints */
+IT_CFG(__u32, cfg_tp_dma_alloc, 0);    /* coherent alloc/free events come from dma:* tracepoints */
+IT_CFG(__u32, cfg_map_stacks, 1);      /* capture the kernel stack of every tracked mapping */
 IT_CFG(__u64, cfg_rb_wakeup_bytes, 0); /* wake user space once this much is queued */
-IT_CFG(__u32, cfg_test_stack, 0); /* tests only: stack positions come from ctxstack.scratch */
+IT_CFG(__u32, cfg_test_stack, 0);      /* tests only: stack positions come from ctxstack.scratch */
 
 IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -151,12 +151,29 @@ static __always_inline __u32 it_log2(__u64 v)
 {
 	__u32 r = 0;
 
-	if (v >= (1ULL << 32)) { v >>= 32; r += 32; }
-	if (v >= (1ULL << 16)) { v >>= 16; r += 16; }
-	if (v >= (1ULL << 8)) { v >>= 8; r += 8; }
-	if (v >= (1ULL << 4)) { v >>= 4; r += 4; }
-	if (v >= (1ULL << 2)) { v >>= 2; r += 2; }
-	if (v >= (1ULL << 1)) { r += 1; }
+	if (v >= (1ULL << 32)) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >= (1ULL << 16)) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >= (1ULL << 8)) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >= (1ULL << 4)) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >= (1ULL << 2)) {
+		v >>= 2;
+		r += 2;
+	}
+	if (v >= (1ULL << 1)) {
+		r += 1;
+	}
 	return r;
 }
 

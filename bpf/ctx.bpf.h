@@ -7,9 +7,9 @@
  * trace map), so the entry hooks push a frame, the exit hooks pop it, and anything in between is
  * attributed to the innermost frame's device. An interrupt that maps on the same CPU nests above
  * and is popped before the interrupted call resumes, so the stack discipline holds. A frame is
- * matched by hook, task and stack (it_stack_pos): when the kernel skips a nested call's entry program
- * (its BPF recursion guard), that call's exit finds no frame instead of taking the interrupted
- * call's; a frame left behind by a missed exit is dropped (counted as a mismatch).
+ * matched by hook, task and stack (it_stack_pos): when the kernel skips a nested call's entry
+ * program (its BPF recursion guard), that call's exit finds no frame instead of taking the
+ * interrupted call's; a frame left behind by a missed exit is dropped (counted as a mismatch).
  */
 #ifndef IOMMUTRACE_CTX_BPF_H
 #define IOMMUTRACE_CTX_BPF_H
@@ -91,7 +91,8 @@ static __always_inline bool it_ctx_mine(struct it_frame *f, void *ctx)
 {
 	struct it_ctxstack *s = it_ctx();
 
-	return s && f->task == bpf_get_current_task() && it_same_stack(f->stk, it_stack_pos(s, ctx));
+	return s && f->task == bpf_get_current_task() &&
+	       it_same_stack(f->stk, it_stack_pos(s, ctx));
 }
 
 /* The innermost call in progress on this CPU, or NULL. */
@@ -120,8 +121,8 @@ static __always_inline __u64 it_ctx_dev(void)
  * Start a call. dev == 0 inherits the enclosing call's device. Returns the new frame, or NULL when
  * nested too deep (the call is then still counted, its depth kept so the exit balances).
  */
-static __always_inline struct it_frame *it_ctx_push(void *ctx, __u32 hook, __u64 dev, __u64 arg, __u64 size,
-						     __u32 nents, __u8 dir)
+static __always_inline struct it_frame *it_ctx_push(void *ctx, __u32 hook, __u64 dev, __u64 arg,
+						    __u64 size, __u32 nents, __u8 dir)
 {
 	struct it_ctxstack *s = it_ctx();
 	__u64 now = bpf_ktime_get_ns(), task = bpf_get_current_task(), stk;
@@ -134,10 +135,10 @@ static __always_inline struct it_frame *it_ctx_push(void *ctx, __u32 hook, __u64
 	d = s->depth;
 	/*
 	 * Frames whose exit was lost (the kernel's recursion guard skipped an exit program) must
-	 * not pile up. While a call is live, whatever nests in it runs below its frame on its stack;
-	 * so a frame on this stack at or below this call's position, or another task's frame on it
-	 * (only the per-CPU IRQ stack is shared, and nesting in one interrupt keeps the task), is a
-	 * call that has returned. Also, no DMA API call lasts a second.
+	 * not pile up. While a call is live, whatever nests in it runs below its frame on its
+	 * stack; so a frame on this stack at or below this call's position, or another task's frame
+	 * on it (only the per-CPU IRQ stack is shared, and nesting in one interrupt keeps the
+	 * task), is a call that has returned. Also, no DMA API call lasts a second.
 	 */
 	for (i = 0; i < IT_CTX_DEPTH && d > 0 && d <= IT_CTX_DEPTH; i++) {
 		__u32 idx = d - 1;

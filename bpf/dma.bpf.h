@@ -14,15 +14,15 @@
 static __always_inline void it_live_add(void *ctx, struct it_dev_stats *s, __u64 dev, __u64 addr,
 					__u64 size, __u8 dir, __u8 kind, __u16 nents)
 {
-	struct it_live_key k = { .dev = dev, .dma_addr = addr };
+	struct it_live_key k = {.dev = dev, .dma_addr = addr};
 	struct it_live_val v = {
-		.size = size,
-		.map_ns = bpf_ktime_get_ns(),
-		.stack_id = -1,
-		.pid = bpf_get_current_pid_tgid() >> 32,
-		.nents = nents,
-		.dir = dir,
-		.kind = kind,
+	    .size = size,
+	    .map_ns = bpf_ktime_get_ns(),
+	    .stack_id = -1,
+	    .pid = bpf_get_current_pid_tgid() >> 32,
+	    .nents = nents,
+	    .dir = dir,
+	    .kind = kind,
 	};
 
 	if (cfg_map_stacks)
@@ -87,7 +87,7 @@ static __always_inline void it_dma_map(void *ctx, __u64 dev, __u64 addr, __u64 s
 static __always_inline void it_dma_unmap(void *ctx, __u64 dev, __u64 addr, __u64 size, __u8 dir,
 					 __u8 kind)
 {
-	struct it_live_key k = { .dev = dev, .dma_addr = addr };
+	struct it_live_key k = {.dev = dev, .dma_addr = addr};
 	struct it_dev_stats *s = it_dev(dev);
 	struct it_live_val *m;
 
@@ -123,8 +123,8 @@ static __always_inline struct scatterlist *it_sg_next(struct scatterlist *sg, __
 }
 
 /* An sg list was mapped into `ents` DMA segments: count them and remember each. */
-static __always_inline void it_dma_map_sg(void *ctx, __u64 dev, struct scatterlist *sg,
-					  __u32 nents, __s32 ents, __u8 dir)
+static __always_inline void it_dma_map_sg(void *ctx, __u64 dev, struct scatterlist *sg, __u32 nents,
+					  __s32 ents, __u8 dir)
 {
 	__u64 sgsz = bpf_core_type_size(struct scatterlist);
 	struct it_dev_stats *s = it_dev(dev);
@@ -159,7 +159,7 @@ static __always_inline void it_dma_unmap_sg(void *ctx, __u64 dev, struct scatter
 	if (s)
 		s->unmap_sg += 1;
 	for (i = 0; i < IT_SG_MAX && i < nents && sg; i++) {
-		struct it_live_key k = { .dev = dev };
+		struct it_live_key k = {.dev = dev};
 		struct it_live_val *m;
 		__u32 len = BPF_CORE_READ(sg, dma_length);
 
@@ -169,11 +169,11 @@ static __always_inline void it_dma_unmap_sg(void *ctx, __u64 dev, struct scatter
 		m = bpf_map_lookup_elem(&live, &k);
 		if (m) {
 			if (i == 0 && m->dir != dir)
-				it_issue(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, k.dma_addr, len, dir,
-					 nents, m);
+				it_issue(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, k.dma_addr, len,
+					 dir, nents, m);
 			else if (i == 0 && m->nents != nents)
-				it_issue(ctx, s, IT_ISSUE_UNMAP_NENTS, dev, k.dma_addr, len, dir, nents,
-					 m);
+				it_issue(ctx, s, IT_ISSUE_UNMAP_NENTS, dev, k.dma_addr, len, dir,
+					 nents, m);
 			if (bpf_map_delete_elem(&live, &k) == 0 && s)
 				s->live_del += 1;
 		}

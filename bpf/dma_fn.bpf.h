@@ -10,7 +10,6 @@
 
 #include "dma.bpf.h"
 
-
 /* dma_addr_t dma_map_page_attrs(dev, page, offset, size, dir, attrs) */
 static __always_inline int dma_map_page_entry(void *ctx, u64 *a)
 {

@@ -12,8 +12,8 @@
 #include "common.bpf.h"
 
 #define IT_KPROBE_ARGS(regs)                                                                       \
-	u64 a[5] = { PT_REGS_PARM1(regs), PT_REGS_PARM2(regs), PT_REGS_PARM3(regs),                \
-		     PT_REGS_PARM4(regs), PT_REGS_PARM5(regs) }
+	u64 a[5] = {PT_REGS_PARM1(regs), PT_REGS_PARM2(regs), PT_REGS_PARM3(regs),                 \
+		    PT_REGS_PARM4(regs), PT_REGS_PARM5(regs)}
 
 #define IT_FUNC_ENTRY(name)                                                                        \
 	SEC("fentry")                                                                              \

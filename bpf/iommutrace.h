@@ -11,12 +11,12 @@
 #include <linux/types.h>
 #endif
 
-#define IT_HIST_SLOTS 32	/* log2 buckets: slot i counts values in [2^i, 2^(i+1)) */
-#define IT_SIZE_CLASSES 12	/* IOVA size classes: 2^0 .. 2^10 pages, then larger */
-#define IT_IOVA_CACHED_MAX_ORDER 5 /* alloc_iova_fast caches sizes up to 2^5 = 32 pages */
-#define IT_CTX_DEPTH 4		/* nested DMA/IOVA calls tracked per CPU */
-#define IT_SG_MAX 64		/* scatterlist entries walked per sg map/unmap */
-#define IT_NAME_LEN 32
+#define IT_HIST_SLOTS		 32 /* log2 buckets: slot i counts values in [2^i, 2^(i+1)) */
+#define IT_SIZE_CLASSES		 12 /* IOVA size classes: 2^0 .. 2^10 pages, then larger */
+#define IT_IOVA_CACHED_MAX_ORDER 5  /* alloc_iova_fast caches sizes up to 2^5 = 32 pages */
+#define IT_CTX_DEPTH		 4  /* nested DMA/IOVA calls tracked per CPU */
+#define IT_SG_MAX		 64 /* scatterlist entries walked per sg map/unmap */
+#define IT_NAME_LEN		 32
 
 /* DMA directions, as enum dma_data_direction. */
 enum it_dir {
@@ -41,21 +41,21 @@ enum it_map_kind {
  */
 enum it_hook {
 	/* tracepoints */
-	IT_TP_DMA_MAP,		/* dma:dma_map_page (6.12-6.17) / dma:dma_map_phys (6.18+) */
-	IT_TP_DMA_UNMAP,	/* dma:dma_unmap_page / dma:dma_unmap_phys */
-	IT_TP_DMA_MAP_RES,	/* dma:dma_map_resource */
-	IT_TP_DMA_UNMAP_RES,	/* dma:dma_unmap_resource */
-	IT_TP_DMA_MAP_SG,	/* dma:dma_map_sg */
-	IT_TP_DMA_UNMAP_SG,	/* dma:dma_unmap_sg */
-	IT_TP_DMA_ALLOC,	/* dma:dma_alloc */
-	IT_TP_DMA_FREE,		/* dma:dma_free */
-	IT_TP_SYNC_CPU,		/* dma:dma_sync_single_for_cpu */
-	IT_TP_SYNC_DEV,		/* dma:dma_sync_single_for_device */
-	IT_TP_SYNC_SG_CPU,	/* dma:dma_sync_sg_for_cpu */
-	IT_TP_SYNC_SG_DEV,	/* dma:dma_sync_sg_for_device */
-	IT_TP_IOMMU_MAP,	/* iommu:map */
-	IT_TP_IOMMU_UNMAP,	/* iommu:unmap */
-	IT_TP_IO_PAGE_FAULT,	/* iommu:io_page_fault */
+	IT_TP_DMA_MAP,	     /* dma:dma_map_page (6.12-6.17) / dma:dma_map_phys (6.18+) */
+	IT_TP_DMA_UNMAP,     /* dma:dma_unmap_page / dma:dma_unmap_phys */
+	IT_TP_DMA_MAP_RES,   /* dma:dma_map_resource */
+	IT_TP_DMA_UNMAP_RES, /* dma:dma_unmap_resource */
+	IT_TP_DMA_MAP_SG,    /* dma:dma_map_sg */
+	IT_TP_DMA_UNMAP_SG,  /* dma:dma_unmap_sg */
+	IT_TP_DMA_ALLOC,     /* dma:dma_alloc */
+	IT_TP_DMA_FREE,	     /* dma:dma_free */
+	IT_TP_SYNC_CPU,	     /* dma:dma_sync_single_for_cpu */
+	IT_TP_SYNC_DEV,	     /* dma:dma_sync_single_for_device */
+	IT_TP_SYNC_SG_CPU,   /* dma:dma_sync_sg_for_cpu */
+	IT_TP_SYNC_SG_DEV,   /* dma:dma_sync_sg_for_device */
+	IT_TP_IOMMU_MAP,     /* iommu:map */
+	IT_TP_IOMMU_UNMAP,   /* iommu:unmap */
+	IT_TP_IO_PAGE_FAULT, /* iommu:io_page_fault */
 	/* kernel functions */
 	IT_FN_DMA_MAP,		/* dma_map_page_attrs */
 	IT_FN_DMA_UNMAP,	/* dma_unmap_page_attrs */
@@ -80,17 +80,17 @@ enum it_hook {
 
 /* Global counters (per-CPU array `counters`). Every loss is counted here and shown. */
 enum it_counter {
-	IT_C_RB_DROPPED,	/* ring buffer full: event lost */
-	IT_C_LIVE_OVERFLOW,	/* live-mapping table full: mapping not tracked */
-	IT_C_DEV_OVERFLOW,	/* per-device table full: event counted under device 0 */
-	IT_C_DOM_OVERFLOW,	/* per-domain table full */
-	IT_C_CTX_OVERFLOW,	/* DMA/IOVA calls nested deeper than IT_CTX_DEPTH */
-	IT_C_CTX_MISMATCH,	/* a function exit without its entry (missed kretprobe, migration) */
-	IT_C_STACK_ERR,		/* stack capture failed (stack map full or unwinder error) */
-	IT_C_MAP_ERRORS,	/* dma_map_* returned an error */
-	IT_C_FQ_TIMEOUT,	/* fq_flush_timeout calls */
-	IT_C_FQ_FLUSH,		/* fq_flush_iotlb calls */
-	IT_C_FAULT_IRQ,		/* dmar_fault interrupts */
+	IT_C_RB_DROPPED,    /* ring buffer full: event lost */
+	IT_C_LIVE_OVERFLOW, /* live-mapping table full: mapping not tracked */
+	IT_C_DEV_OVERFLOW,  /* per-device table full: event counted under device 0 */
+	IT_C_DOM_OVERFLOW,  /* per-domain table full */
+	IT_C_CTX_OVERFLOW,  /* DMA/IOVA calls nested deeper than IT_CTX_DEPTH */
+	IT_C_CTX_MISMATCH,  /* a function exit without its entry (missed kretprobe, migration) */
+	IT_C_STACK_ERR,	    /* stack capture failed (stack map full or unwinder error) */
+	IT_C_MAP_ERRORS,    /* dma_map_* returned an error */
+	IT_C_FQ_TIMEOUT,    /* fq_flush_timeout calls */
+	IT_C_FQ_FLUSH,	    /* fq_flush_iotlb calls */
+	IT_C_FAULT_IRQ,	    /* dmar_fault interrupts */
 	IT_C_NR,
 };
 
@@ -101,41 +101,41 @@ enum it_dom_hist { IT_H_ALLOC, IT_H_FREE, IT_H_DOM_NR };
 
 /* Per-device aggregates, per CPU (map `dev_stats`, key: struct device pointer). */
 struct it_dev_stats {
-	__u64 map;		/* dma_map_page/_phys/_resource calls that succeeded */
+	__u64 map; /* dma_map_page/_phys/_resource calls that succeeded */
 	__u64 map_bytes;
 	__u64 unmap;
 	__u64 unmap_bytes;
-	__u64 map_sg;		/* sg list mappings */
-	__u64 map_sg_ents;	/* DMA segments they produced */
+	__u64 map_sg;	   /* sg list mappings */
+	__u64 map_sg_ents; /* DMA segments they produced */
 	__u64 map_sg_bytes;
 	__u64 unmap_sg;
-	__u64 alloc;		/* coherent allocations */
+	__u64 alloc; /* coherent allocations */
 	__u64 alloc_bytes;
 	__u64 free;
 	__u64 sync_cpu;
 	__u64 sync_dev;
-	__u64 pgt_map;		/* iommu:map events attributed to this device */
+	__u64 pgt_map; /* iommu:map events attributed to this device */
 	__u64 pgt_map_bytes;
 	__u64 pgt_unmap;
 	__u64 pgt_unmap_bytes;
-	__u64 faults;		/* iommu:io_page_fault */
-	__u64 live_add;		/* entries added to / removed from the live-mapping table */
+	__u64 faults;	/* iommu:io_page_fault */
+	__u64 live_add; /* entries added to / removed from the live-mapping table */
 	__u64 live_del;
-	__u64 issues;		/* DMA API misuse findings */
+	__u64 issues;				/* DMA API misuse findings */
 	__u64 hist[IT_H_DEV_NR][IT_HIST_SLOTS]; /* ns */
 };
 
 /* Per-IOVA-domain aggregates, per CPU (map `dom_stats`, key: struct iova_domain pointer). */
 struct it_dom_stats {
-	__u64 allocs;		/* alloc_iova_fast calls */
-	__u64 alloc_fail;	/* ... that returned 0 */
-	__u64 alloc_pages;	/* pages requested */
-	__u64 cache_misses;	/* alloc_iova_fast calls that fell through to alloc_iova */
-	__u64 flush_retries;	/* ... that fell through twice (cache flush and retry) */
-	__u64 limit32;		/* calls with a 32-bit limit (the DAC-first attempt) */
-	__u64 frees;		/* free_iova_fast calls */
+	__u64 allocs;	     /* alloc_iova_fast calls */
+	__u64 alloc_fail;    /* ... that returned 0 */
+	__u64 alloc_pages;   /* pages requested */
+	__u64 cache_misses;  /* alloc_iova_fast calls that fell through to alloc_iova */
+	__u64 flush_retries; /* ... that fell through twice (cache flush and retry) */
+	__u64 limit32;	     /* calls with a 32-bit limit (the DAC-first attempt) */
+	__u64 frees;	     /* free_iova_fast calls */
 	__u64 free_pages;
-	__u64 size_class[IT_SIZE_CLASSES]; /* by log2(pages) */
+	__u64 size_class[IT_SIZE_CLASSES];	/* by log2(pages) */
 	__u64 hist[IT_H_DOM_NR][IT_HIST_SLOTS]; /* ns */
 };
 
@@ -146,7 +146,7 @@ struct it_dom_info {
 
 /* Name of a device, filled in by BPF when it first sees the device (map `dev_info`). */
 struct it_dev_info {
-	char name[IT_NAME_LEN];	 /* dev_name(): the PCI address for PCI devices */
+	char name[IT_NAME_LEN];	  /* dev_name(): the PCI address for PCI devices */
 	char driver[IT_NAME_LEN]; /* dev->driver->name, empty if unbound */
 };
 
@@ -157,27 +157,27 @@ struct it_live_key {
 };
 struct it_live_val {
 	__u64 size;
-	__u64 map_ns;		/* bpf_ktime_get_ns() at map time */
-	__s32 stack_id;		/* kernel stack of the map call in `stacks`, <0 if not captured */
+	__u64 map_ns;	/* bpf_ktime_get_ns() at map time */
+	__s32 stack_id; /* kernel stack of the map call in `stacks`, <0 if not captured */
 	__u32 pid;
-	__u16 nents;		/* sg: nents passed to map (unmap must pass the same) */
-	__u8 dir;		/* enum it_dir */
-	__u8 kind;		/* enum it_map_kind */
+	__u16 nents; /* sg: nents passed to map (unmap must pass the same) */
+	__u8 dir;    /* enum it_dir */
+	__u8 kind;   /* enum it_map_kind */
 	__u32 pad;
 };
 
 /* The DMA/IOVA calls in progress on each CPU, innermost last (see ctx.bpf.h). */
 struct it_frame {
-	__u64 task;	/* current task when the call started */
-	__u64 stk;	/* where on which stack the call runs (ctx.bpf.h) */
-	__u64 dev;	/* device of this call, or inherited from the enclosing DMA call */
-	__u64 t0;	/* entry time, ns */
-	__u64 arg;	/* dma address, sg pointer, iova_domain or dma_handle pointer */
+	__u64 task; /* current task when the call started */
+	__u64 stk;  /* where on which stack the call runs (ctx.bpf.h) */
+	__u64 dev;  /* device of this call, or inherited from the enclosing DMA call */
+	__u64 t0;   /* entry time, ns */
+	__u64 arg;  /* dma address, sg pointer, iova_domain or dma_handle pointer */
 	__u64 size;
 	__u32 nents;
-	__u16 hook;	/* enum it_hook of the function */
+	__u16 hook; /* enum it_hook of the function */
 	__u8 dir;
-	__u8 nested;	/* alloc_iova calls seen inside this alloc_iova_fast */
+	__u8 nested; /* alloc_iova calls seen inside this alloc_iova_fast */
 };
 
 struct it_ctxstack {
@@ -189,9 +189,9 @@ struct it_ctxstack {
 
 /* Ring buffer records: rare events only. */
 enum it_event_type {
-	IT_EV_FAULT = 1,	/* iommu:io_page_fault */
-	IT_EV_FAULT_IRQ = 2,	/* a VT-d fault interrupt (dmar_fault) */
-	IT_EV_DMA_ISSUE = 3,	/* DMA API misuse seen at unmap/sync time */
+	IT_EV_FAULT = 1,     /* iommu:io_page_fault */
+	IT_EV_FAULT_IRQ = 2, /* a VT-d fault interrupt (dmar_fault) */
+	IT_EV_DMA_ISSUE = 3, /* DMA API misuse seen at unmap/sync time */
 };
 
 enum it_issue_kind {
@@ -201,20 +201,20 @@ enum it_issue_kind {
 };
 
 struct it_event {
-	__u16 type;		/* enum it_event_type */
+	__u16 type; /* enum it_event_type */
 	__u16 cpu;
 	__u32 pid;
 	__u64 ts_ns;
-	__u64 dev;		/* struct device pointer (key of dev_info), 0 if unknown */
-	__u64 addr;		/* faulting IOVA / DMA address */
-	__u64 size;		/* op size */
+	__u64 dev;  /* struct device pointer (key of dev_info), 0 if unknown */
+	__u64 addr; /* faulting IOVA / DMA address */
+	__u64 size; /* op size */
 	__u64 map_size;
 	__u64 map_ns;
-	__u64 aux;		/* fault flags; iommu pointer for fault irqs */
-	__s32 stack_id;		/* the offending call's kernel stack */
-	__s32 map_stack_id;	/* the mapping's kernel stack */
-	__u16 kind;		/* enum it_issue_kind */
-	__u8 dir;		/* op direction */
+	__u64 aux;	    /* fault flags; iommu pointer for fault irqs */
+	__s32 stack_id;	    /* the offending call's kernel stack */
+	__s32 map_stack_id; /* the mapping's kernel stack */
+	__u16 kind;	    /* enum it_issue_kind */
+	__u8 dir;	    /* op direction */
 	__u8 map_dir;
 	__u16 nents;
 	__u16 map_nents;

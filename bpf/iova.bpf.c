@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* iova.bpf.c: fentry/fexit and kprobe/kretprobe programs for the IOVA allocator (logic: iova.bpf.h). */
+/* iova.bpf.c: fentry/fexit and kprobe/kretprobe programs for the IOVA allocator (logic:
+ * iova.bpf.h). */
 #include "iova.bpf.h"
 #include "hooks.bpf.h"
 

@@ -15,7 +15,7 @@
 
 static __always_inline void it_dom_note_dev(__u64 dom, __u64 dev)
 {
-	struct it_dom_info *cur, info = { .dev = dev };
+	struct it_dom_info *cur, info = {.dev = dev};
 
 	if (!dev)
 		return;

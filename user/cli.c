@@ -25,14 +25,14 @@ struct collector_opts *cli_collector_opts(void)
 enum { OPT_MAX_MAPPINGS = 0x1000, OPT_KPROBE, OPT_NO_STACKS, OPT_RINGBUF };
 
 static const struct argp_option collector_options[] = {
-	{ "max-mappings", OPT_MAX_MAPPINGS, "N", 0,
-	  "Size of the live-mapping table (default 131072)", 50 },
-	{ "ringbuf-kb", OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two (default 1024)",
-	  50 },
-	{ "kprobe", OPT_KPROBE, NULL, 0, "Use kprobes even where fentry works", 50 },
-	{ "no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture the kernel stack of each mapping", 50 },
-	{ "verbose", 'v', NULL, 0, "libbpf messages (-vv: debug and verifier logs)", 50 },
-	{ 0 },
+    {"max-mappings", OPT_MAX_MAPPINGS, "N", 0, "Size of the live-mapping table (default 131072)",
+     50},
+    {"ringbuf-kb", OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two (default 1024)",
+     50},
+    {"kprobe", OPT_KPROBE, NULL, 0, "Use kprobes even where fentry works", 50},
+    {"no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture the kernel stack of each mapping", 50},
+    {"verbose", 'v', NULL, 0, "libbpf messages (-vv: debug and verifier logs)", 50},
+    {0},
 };
 
 static int parse_u32(const char *arg, unsigned long min, unsigned long max, __u32 *out)
@@ -78,8 +78,8 @@ static error_t collector_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const struct argp collector_argp = { collector_options, collector_parse, NULL, NULL, NULL, NULL,
-				     NULL };
+const struct argp collector_argp = {
+    collector_options, collector_parse, NULL, NULL, NULL, NULL, NULL};
 
 int cli_open_collector(struct collector *c, collector_event_fn fn, void *ctx)
 {
@@ -123,7 +123,7 @@ static void on_signal(int sig)
 
 void cli_install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -18,12 +18,11 @@ struct probe_args {
 };
 
 static const struct argp_option probe_options[] = {
-	{ "json", 'j', NULL, 0, "Print one JSON object", 0 },
-	{ "watch", 'w', "DURATION", 0,
-	  "After attaching, print per-source event counts every interval for DURATION (e.g. 20s)",
-	  0 },
-	{ "interval", 'i', "DURATION", 0, "Interval for --watch (default 1s)", 0 },
-	{ 0 },
+    {"json", 'j', NULL, 0, "Print one JSON object", 0},
+    {"watch", 'w', "DURATION", 0,
+     "After attaching, print per-source event counts every interval for DURATION (e.g. 20s)", 0},
+    {"interval", 'i', "DURATION", 0, "Interval for --watch (default 1s)", 0},
+    {0},
 };
 
 static error_t probe_parse(int key, char *arg, struct argp_state *state)
@@ -116,8 +115,10 @@ static json_object *probe_json(const struct collector *c)
 		json_object *j = json_object_new_object();
 
 		json_object_object_add(j, "name", json_object_new_string(cap_name(cap)));
-		json_object_object_add(j, "source", json_object_new_string(mech_name(cp->event_mech)));
-		json_object_object_add(j, "tracepoints", json_object_new_boolean(cp->from_tracepoints));
+		json_object_object_add(j, "source",
+				       json_object_new_string(mech_name(cp->event_mech)));
+		json_object_object_add(j, "tracepoints",
+				       json_object_new_boolean(cp->from_tracepoints));
 		json_object_object_add(j, "hooks_used", json_object_new_int(cp->hooks_used));
 		json_object_object_add(j, "hooks_total", json_object_new_int(cp->hooks_total));
 		json_object_object_add(j, "detail", json_object_new_string(cp->detail));
@@ -130,8 +131,8 @@ static json_object *probe_json(const struct collector *c)
 		json_object *j = json_object_new_object();
 
 		json_object_object_add(j, "hook", json_object_new_string(d->prog));
-		json_object_object_add(j, "kind", json_object_new_string(d->is_tp ? "tracepoint"
-										  : "function"));
+		json_object_object_add(
+		    j, "kind", json_object_new_string(d->is_tp ? "tracepoint" : "function"));
 		json_object_object_add(j, "capability", json_object_new_string(cap_name(d->cap)));
 		json_object_object_add(j, "source", json_object_new_string(mech_name(hp->mech)));
 		json_object_object_add(j, "symbol",
@@ -163,11 +164,12 @@ static void watch(struct collector *c, const struct probe_args *a)
 			json_object_object_add(o, "elapsed_ms", json_object_new_int64(elapsed));
 			for (int i = 0; i < IT_HOOK_NR; i++)
 				json_object_object_add(
-					h, hook_defs[i].prog,
-					json_object_new_int64(cur.hooks[i] - prev.hooks[i]));
+				    h, hook_defs[i].prog,
+				    json_object_new_int64(cur.hooks[i] - prev.hooks[i]));
 			json_object_object_add(o, "hits", h);
-			json_object_object_add(o, "ringbuf_dropped",
-					       json_object_new_int64(cur.counters[IT_C_RB_DROPPED]));
+			json_object_object_add(
+			    o, "ringbuf_dropped",
+			    json_object_new_int64(cur.counters[IT_C_RB_DROPPED]));
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 			json_object_put(o);
 		} else {
@@ -206,12 +208,16 @@ static void watch(struct collector *c, const struct probe_args *a)
 
 int cmd_probe(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &collector_argp, 0, "Collector options:", 0 },
-						      { 0 } };
-	const struct argp argp = { probe_options, probe_parse, NULL,
-				   "Show, per capability, which kernel source iommutrace uses on "
-				   "this kernel and why; load and attach them.",
-				   children, NULL, NULL };
+	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
+						     {0}};
+	const struct argp argp = {probe_options,
+				  probe_parse,
+				  NULL,
+				  "Show, per capability, which kernel source iommutrace uses on "
+				  "this kernel and why; load and attach them.",
+				  children,
+				  NULL,
+				  NULL};
 	struct probe_args a = {};
 	struct collector c;
 	int r;
@@ -235,7 +241,8 @@ int cmd_probe(int argc, char **argv)
 		cli_install_signals();
 		if (!a.json)
 			printf("\nLive events per source (every %.1fs for %.0fs):\n",
-			       (a.interval_ms ? a.interval_ms : 1000) / 1000.0, a.watch_ms / 1000.0);
+			       (a.interval_ms ? a.interval_ms : 1000) / 1000.0,
+			       a.watch_ms / 1000.0);
 		watch(&c, &a);
 	}
 	collector_close(&c);

@@ -21,11 +21,11 @@ struct top_args {
 };
 
 static const struct argp_option top_options[] = {
-	{ "batch", 'b', NULL, 0, "Plain text per interval (the default when not on a terminal)", 0 },
-	{ "json", 'j', NULL, 0, "One JSON object per device per interval", 0 },
-	{ "interval", 'i', "DURATION", 0, "Refresh interval (default 1s)", 0 },
-	{ "iterations", 'n', "N", 0, "Stop after N intervals", 0 },
-	{ 0 },
+    {"batch", 'b', NULL, 0, "Plain text per interval (the default when not on a terminal)", 0},
+    {"json", 'j', NULL, 0, "One JSON object per device per interval", 0},
+    {"interval", 'i', "DURATION", 0, "Refresh interval (default 1s)", 0},
+    {"iterations", 'n', "N", 0, "Stop after N intervals", 0},
+    {0},
 };
 
 static error_t top_parse(int key, char *arg, struct argp_state *state)
@@ -43,7 +43,8 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 	case 'i':
 		a->interval_ms = parse_duration_ms(arg);
 		if (a->interval_ms <= 0)
-			argp_error(state, "--interval takes a positive duration such as 1s or 500ms");
+			argp_error(state,
+				   "--interval takes a positive duration such as 1s or 500ms");
 		break;
 	case 'n':
 		a->iterations = strtol(arg, &end, 10);
@@ -127,12 +128,10 @@ static void print_json(const struct snapshot *cur, const struct snapshot *prev, 
 		json_object_object_add(o, "type", json_object_new_string("device"));
 		json_object_object_add(o, "iteration", json_object_new_int64(iter));
 		json_object_object_add(o, "interval_s", json_object_new_double(secs));
-		json_object_object_add(o, "device", d->info.name[0]
-							    ? json_object_new_string(d->info.name)
-							    : NULL);
 		json_object_object_add(
-			o, "driver",
-			json_object_new_string(sf.driver[0] ? sf.driver : d->info.driver));
+		    o, "device", d->info.name[0] ? json_object_new_string(d->info.name) : NULL);
+		json_object_object_add(
+		    o, "driver", json_object_new_string(sf.driver[0] ? sf.driver : d->info.driver));
 		json_object_object_add(o, "iommu_group",
 				       sf.group >= 0 ? json_object_new_int(sf.group) : NULL);
 		json_object_object_add(o, "live", json_object_new_int64(dev_live(&d->st)));
@@ -145,9 +144,9 @@ static void print_json(const struct snapshot *cur, const struct snapshot *prev, 
 	}
 	json_object *o = json_object_new_object(), *cnt = json_object_new_object();
 	static const char *const names[IT_C_NR] = {
-		"ringbuf_dropped", "live_overflow", "device_overflow", "domain_overflow",
-		"context_overflow", "context_mismatch", "stack_errors", "map_errors",
-		"fq_flush_timeouts", "fq_flushes", "fault_irqs",
+	    "ringbuf_dropped",	 "live_overflow",    "device_overflow", "domain_overflow",
+	    "context_overflow",	 "context_mismatch", "stack_errors",	"map_errors",
+	    "fq_flush_timeouts", "fq_flushes",	     "fault_irqs",
 	};
 
 	json_object_object_add(o, "type", json_object_new_string("summary"));
@@ -183,24 +182,28 @@ static void print_text(const struct collector *c, const struct snapshot *cur,
 		dev_iova(prev, d->key, &io_prev);
 		u64_struct_delta(&iod, &io, &io_prev, sizeof(io));
 		dev_sysfs_lookup("/sys", d->info.name, &sf);
-		dev_label(label, sizeof(label), d->info.name, sf.driver[0] ? sf.driver : d->info.driver);
-		printf("%-26.26s %8.0f %8.0f %8.2f %7lld %8.0f %8.0f %6.1f %8s %8s %7.0f %6llu\n", label,
-		       (dl.map + dl.map_sg + dl.alloc) / secs, (dl.unmap + dl.unmap_sg + dl.free) / secs,
-		       (dl.map_bytes + dl.map_sg_bytes) / secs / 1e6, (long long)dev_live(&d->st),
-		       dl.pgt_map / secs, iod.allocs / secs,
-		       iod.allocs ? 100.0 * iod.cache_misses / iod.allocs : 0.0,
-		       fmt_ns(p99, sizeof(p99), hist_quantile(dl.hist[IT_H_MAP], IT_HIST_SLOTS, 0.99)),
-		       fmt_ns(ap99, sizeof(ap99),
-			      hist_quantile(iod.hist[IT_H_ALLOC], IT_HIST_SLOTS, 0.99)),
-		       dl.faults / secs, (unsigned long long)d->st.issues);
+		dev_label(label, sizeof(label), d->info.name,
+			  sf.driver[0] ? sf.driver : d->info.driver);
+		printf(
+		    "%-26.26s %8.0f %8.0f %8.2f %7lld %8.0f %8.0f %6.1f %8s %8s %7.0f %6llu\n",
+		    label, (dl.map + dl.map_sg + dl.alloc) / secs,
+		    (dl.unmap + dl.unmap_sg + dl.free) / secs,
+		    (dl.map_bytes + dl.map_sg_bytes) / secs / 1e6, (long long)dev_live(&d->st),
+		    dl.pgt_map / secs, iod.allocs / secs,
+		    iod.allocs ? 100.0 * iod.cache_misses / iod.allocs : 0.0,
+		    fmt_ns(p99, sizeof(p99), hist_quantile(dl.hist[IT_H_MAP], IT_HIST_SLOTS, 0.99)),
+		    fmt_ns(ap99, sizeof(ap99),
+			   hist_quantile(iod.hist[IT_H_ALLOC], IT_HIST_SLOTS, 0.99)),
+		    dl.faults / secs, (unsigned long long)d->st.issues);
 	}
-	printf("drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion misses "
-	       "%llu; fault irqs %llu\n",
-	       (unsigned long long)cur->counters[IT_C_RB_DROPPED],
-	       (unsigned long long)cur->counters[IT_C_LIVE_OVERFLOW],
-	       (unsigned long long)cur->counters[IT_C_CTX_MISMATCH],
-	       (unsigned long long)cur->recursion_misses,
-	       (unsigned long long)cur->counters[IT_C_FAULT_IRQ]);
+	printf(
+	    "drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion misses "
+	    "%llu; fault irqs %llu\n",
+	    (unsigned long long)cur->counters[IT_C_RB_DROPPED],
+	    (unsigned long long)cur->counters[IT_C_LIVE_OVERFLOW],
+	    (unsigned long long)cur->counters[IT_C_CTX_MISMATCH],
+	    (unsigned long long)cur->recursion_misses,
+	    (unsigned long long)cur->counters[IT_C_FAULT_IRQ]);
 	for (int cap = 0; cap < CAP_NR; cap++)
 		if (c->plan.caps[cap].hooks_used == 0)
 			printf("missing: %s (%s)\n", cap_label(cap), c->plan.caps[cap].detail);
@@ -208,13 +211,17 @@ static void print_text(const struct collector *c, const struct snapshot *cur,
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &collector_argp, 0, "Collector options:", 0 },
-						      { 0 } };
-	const struct argp argp = { top_options, top_parse, NULL,
-				   "Live per-device view of DMA mapping, IOVA allocation and "
-				   "fault activity.",
-				   children, NULL, NULL };
-	struct top_args a = { .interval_ms = 1000 };
+	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
+						     {0}};
+	const struct argp argp = {top_options,
+				  top_parse,
+				  NULL,
+				  "Live per-device view of DMA mapping, IOVA allocation and "
+				  "fault activity.",
+				  children,
+				  NULL,
+				  NULL};
+	struct top_args a = {.interval_ms = 1000};
 	struct snapshot prev, cur;
 	struct collector c;
 	long iter = 0;

@@ -172,7 +172,8 @@ static int load(struct collector *c, char *err, size_t errlen)
 	}
 	r = iommutrace_bpf__load(c->skel);
 	if (r) {
-		snprintf(err, errlen, "loading BPF programs failed: %s (run with -vv for the verifier log)",
+		snprintf(err, errlen,
+			 "loading BPF programs failed: %s (run with -vv for the verifier log)",
 			 strerror(-r));
 		iommutrace_bpf__destroy(c->skel);
 		c->skel = NULL;
@@ -209,7 +210,8 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 		snprintf(err, errlen,
 			 "this kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
 			 "the BPF side cannot run here; load the kernel module instead "
-			 "(make kmod; insmod build/kmod/<kernel>/iommutrace.ko; iommutrace --source kmod)");
+			 "(make kmod; insmod build/kmod/<kernel>/iommutrace.ko; iommutrace "
+			 "--source kmod)");
 		return -ENOTSUP;
 	}
 	c->ncpu = libbpf_num_possible_cpus();
@@ -338,7 +340,8 @@ int collector_snapshot(struct collector *c, struct snapshot *s)
 	s->recursion_misses = collector_recursion_misses(c);
 	s->rb_events = c->rb_events;
 	r = read_percpu_hash(bpf_map__fd(k->maps.dev_stats), sizeof(struct it_dev_stats), c->ncpu,
-			     &recs, sizeof(struct dev_snap), offsetof(struct dev_snap, st), &s->ndev);
+			     &recs, sizeof(struct dev_snap), offsetof(struct dev_snap, st),
+			     &s->ndev);
 	if (r)
 		return r;
 	s->devs = recs;
@@ -346,7 +349,8 @@ int collector_snapshot(struct collector *c, struct snapshot *s)
 		bpf_map_lookup_elem(bpf_map__fd(k->maps.dev_info), &s->devs[i].key,
 				    &s->devs[i].info);
 	r = read_percpu_hash(bpf_map__fd(k->maps.dom_stats), sizeof(struct it_dom_stats), c->ncpu,
-			     &recs, sizeof(struct dom_snap), offsetof(struct dom_snap, st), &s->ndom);
+			     &recs, sizeof(struct dom_snap), offsetof(struct dom_snap, st),
+			     &s->ndom);
 	if (r)
 		return r;
 	s->doms = recs;

@@ -22,11 +22,11 @@ struct ksyms;
 typedef void (*collector_event_fn)(void *ctx, const struct it_event *e);
 
 struct collector_opts {
-	__u32 max_mappings;   /* live-mapping table size */
-	__u32 ringbuf_kb;     /* ring buffer size (power of two, >= 4) */
-	bool no_stacks;	      /* do not capture map stacks */
-	bool force_kprobe;    /* never use fentry */
-	int verbose;	      /* libbpf debug output */
+	__u32 max_mappings; /* live-mapping table size */
+	__u32 ringbuf_kb;   /* ring buffer size (power of two, >= 4) */
+	bool no_stacks;	    /* do not capture map stacks */
+	bool force_kprobe;  /* never use fentry */
+	int verbose;	    /* libbpf debug output */
 	collector_event_fn on_event;
 	void *event_ctx;
 };

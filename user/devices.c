@@ -23,7 +23,7 @@ static int read_link_base(const char *path, char *out, size_t len)
 
 int dev_sysfs_lookup(const char *sysfs_root, const char *name, struct dev_sysfs *out)
 {
-	static const char *const buses[] = { "pci", "platform" };
+	static const char *const buses[] = {"pci", "platform"};
 	char base[PATH_MAX], p[PATH_MAX + 32], grp[32];
 
 	memset(out, 0, sizeof(*out));

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 struct dev_sysfs {
-	char driver[32]; /* bound driver, "" if none */
-	int group;	 /* IOMMU group number, -1 if none */
+	char driver[32];     /* bound driver, "" if none */
+	int group;	     /* IOMMU group number, -1 if none */
 	char group_type[16]; /* DMA, DMA-FQ, identity, blocked, "" if unknown */
 };
 

@@ -67,7 +67,7 @@ static bool path_exists(const char *p)
 
 static void detect_caps(struct features *f)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {};
 
 	f->root = geteuid() == 0;
@@ -90,19 +90,21 @@ const char *features_priv_problem(const struct features *f)
 	if (features_can_trace(f))
 		return NULL;
 	if (f->cap_bpf)
-		return "missing CAP_PERFMON (needed with CAP_BPF to attach tracing programs); run as "
+		return "missing CAP_PERFMON (needed with CAP_BPF to attach tracing programs); run "
+		       "as "
 		       "root or grant CAP_BPF+CAP_PERFMON";
 	if (f->cap_perfmon)
 		return "missing CAP_BPF (needed to load BPF programs); run as root or grant "
 		       "CAP_BPF+CAP_PERFMON";
-	return "missing CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root, or grant them with "
+	return "missing CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root, or grant them "
+	       "with "
 	       "setcap cap_bpf,cap_perfmon+ep";
 }
 
 /* Find tracefs; mount it at /sys/kernel/tracing if we may and it is not mounted. */
 static void detect_tracefs(struct features *f)
 {
-	static const char *const paths[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	static const char *const paths[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		char p[96];
@@ -188,8 +190,8 @@ static void detect_functions(struct features *f, struct btf *btf, const char *co
 static void detect_fentry(struct features *f, struct btf *btf)
 {
 	struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 },			  /* exit */
+	    {.code = 0xb7, .dst_reg = 0, .imm = 0}, /* r0 = 0 */
+	    {.code = 0x95},			    /* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
 	int id = -1, prog, link;
@@ -210,16 +212,15 @@ static void detect_fentry(struct features *f, struct btf *btf)
 	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "it_fentry_probe", "GPL", insns, 2, &opts);
 	if (prog < 0) {
 		f->fentry_err = -errno;
-		snprintf(f->fentry_note, sizeof(f->fentry_note), "fentry program refused at load: %s",
-			 strerror(errno));
+		snprintf(f->fentry_note, sizeof(f->fentry_note),
+			 "fentry program refused at load: %s", strerror(errno));
 		return;
 	}
 	link = bpf_raw_tracepoint_open(NULL, prog);
 	if (link < 0) {
 		f->fentry_err = -errno;
-		snprintf(f->fentry_note, sizeof(f->fentry_note),
-			 "fentry attach refused: %s%s", strerror(errno),
-			 errno == EPERM ? " (kernel or sandbox policy)" : "");
+		snprintf(f->fentry_note, sizeof(f->fentry_note), "fentry attach refused: %s%s",
+			 strerror(errno), errno == EPERM ? " (kernel or sandbox policy)" : "");
 	} else {
 		f->fentry_err = 0;
 		snprintf(f->fentry_note, sizeof(f->fentry_note), "works");

@@ -21,12 +21,12 @@ struct features {
 	char release[128];
 	bool root;
 	bool cap_bpf, cap_perfmon, cap_sys_admin;
-	bool btf;		  /* /sys/kernel/btf/vmlinux */
-	bool tracefs;		  /* tracefs mounted (or mounted by us) */
+	bool btf;     /* /sys/kernel/btf/vmlinux */
+	bool tracefs; /* tracefs mounted (or mounted by us) */
 	char tracefs_path[64];
-	char tracefs_note[160];	  /* how it was found, or how to mount it */
-	bool kprobes;		  /* kprobe PMU: CONFIG_KPROBES */
-	int fentry_err;		  /* 0: fentry/fexit work; else -errno of the trial */
+	char tracefs_note[160]; /* how it was found, or how to mount it */
+	bool kprobes;		/* kprobe PMU: CONFIG_KPROBES */
+	int fentry_err;		/* 0: fentry/fexit work; else -errno of the trial */
 	char fentry_note[160];
 	struct name_set tracepoints; /* "dma:dma_map_page" form, only those iommutrace asks about */
 	struct name_set functions;   /* text symbols in /proc/kallsyms, likewise */

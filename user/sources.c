@@ -6,92 +6,102 @@
 #include <string.h>
 
 #define TP(id_, cap_, prog_, label_, ...)                                                          \
-	[id_] = { .id = id_, .cap = cap_, .is_tp = true, .prog = prog_, .label = label_,           \
-		  .names = { __VA_ARGS__ } }
+	[id_] = {.id = id_,                                                                        \
+		 .cap = cap_,                                                                      \
+		 .is_tp = true,                                                                    \
+		 .prog = prog_,                                                                    \
+		 .label = label_,                                                                  \
+		 .names = {__VA_ARGS__}}
 #define FN(id_, cap_, exit_, prog_, label_, ...)                                                   \
-	[id_] = { .id = id_, .cap = cap_, .has_exit = exit_, .prog = prog_, .label = label_,       \
-		  .names = { __VA_ARGS__ } }
+	[id_] = {.id = id_,                                                                        \
+		 .cap = cap_,                                                                      \
+		 .has_exit = exit_,                                                                \
+		 .prog = prog_,                                                                    \
+		 .label = label_,                                                                  \
+		 .names = {__VA_ARGS__}}
 
 const struct hook_def hook_defs[IT_HOOK_NR] = {
-	TP(IT_TP_DMA_MAP, CAP_DMA_MAP, "tp_dma_map", "dma map", "dma:dma_map_phys", "dma:dma_map_page"),
-	TP(IT_TP_DMA_UNMAP, CAP_DMA_MAP, "tp_dma_unmap", "dma unmap", "dma:dma_unmap_phys",
-	   "dma:dma_unmap_page"),
-	TP(IT_TP_DMA_MAP_RES, CAP_DMA_MAP, "tp_dma_map_res", "dma map resource",
-	   "dma:dma_map_resource"),
-	TP(IT_TP_DMA_UNMAP_RES, CAP_DMA_MAP, "tp_dma_unmap_res", "dma unmap resource",
-	   "dma:dma_unmap_resource"),
-	TP(IT_TP_DMA_MAP_SG, CAP_DMA_SG, "tp_dma_map_sg", "dma map sg", "dma:dma_map_sg"),
-	TP(IT_TP_DMA_UNMAP_SG, CAP_DMA_SG, "tp_dma_unmap_sg", "dma unmap sg", "dma:dma_unmap_sg"),
-	TP(IT_TP_DMA_ALLOC, CAP_DMA_COHERENT, "tp_dma_alloc", "dma alloc", "dma:dma_alloc"),
-	TP(IT_TP_DMA_FREE, CAP_DMA_COHERENT, "tp_dma_free", "dma free", "dma:dma_free"),
-	TP(IT_TP_SYNC_CPU, CAP_DMA_SYNC, "tp_sync_cpu", "sync for cpu",
-	   "dma:dma_sync_single_for_cpu"),
-	TP(IT_TP_SYNC_DEV, CAP_DMA_SYNC, "tp_sync_dev", "sync for device",
-	   "dma:dma_sync_single_for_device"),
-	TP(IT_TP_SYNC_SG_CPU, CAP_DMA_SYNC, "tp_sync_sg_cpu", "sync sg for cpu",
-	   "dma:dma_sync_sg_for_cpu"),
-	TP(IT_TP_SYNC_SG_DEV, CAP_DMA_SYNC, "tp_sync_sg_dev", "sync sg for device",
-	   "dma:dma_sync_sg_for_device"),
-	TP(IT_TP_IOMMU_MAP, CAP_IOMMU_PGTABLE, "tp_iommu_map", "iommu map", "iommu:map"),
-	TP(IT_TP_IOMMU_UNMAP, CAP_IOMMU_PGTABLE, "tp_iommu_unmap", "iommu unmap", "iommu:unmap"),
-	TP(IT_TP_IO_PAGE_FAULT, CAP_FAULTS, "tp_io_page_fault", "io page fault",
-	   "iommu:io_page_fault"),
-	FN(IT_FN_DMA_MAP, CAP_DMA_CONTEXT, true, "dma_map_page", "dma map", "dma_map_page_attrs",
-	   "dma_map_phys"),
-	FN(IT_FN_DMA_UNMAP, CAP_DMA_CONTEXT, true, "dma_unmap_page", "dma unmap",
-	   "dma_unmap_page_attrs", "dma_unmap_phys"),
-	FN(IT_FN_DMA_MAP_RES, CAP_DMA_CONTEXT, true, "dma_map_res", "dma map resource",
-	   "dma_map_resource"),
-	FN(IT_FN_DMA_UNMAP_RES, CAP_DMA_CONTEXT, true, "dma_unmap_res", "dma unmap resource",
-	   "dma_unmap_resource"),
-	FN(IT_FN_DMA_MAP_SG, CAP_DMA_CONTEXT, true, "dma_map_sg", "dma map sg", "__dma_map_sg_attrs"),
-	FN(IT_FN_DMA_UNMAP_SG, CAP_DMA_CONTEXT, true, "dma_unmap_sg", "dma unmap sg",
-	   "dma_unmap_sg_attrs"),
-	FN(IT_FN_DMA_ALLOC, CAP_DMA_CONTEXT, true, "dma_alloc", "dma alloc", "dma_alloc_attrs"),
-	FN(IT_FN_DMA_FREE, CAP_DMA_CONTEXT, true, "dma_free", "dma free", "dma_free_attrs"),
-	FN(IT_FN_SYNC_CPU, CAP_DMA_SYNC, false, "sync_cpu", "sync for cpu",
-	   "__dma_sync_single_for_cpu", "dma_sync_single_for_cpu"),
-	FN(IT_FN_SYNC_DEV, CAP_DMA_SYNC, false, "sync_dev", "sync for device",
-	   "__dma_sync_single_for_device", "dma_sync_single_for_device"),
-	FN(IT_FN_SYNC_SG_CPU, CAP_DMA_SYNC, false, "sync_sg_cpu", "sync sg for cpu",
-	   "__dma_sync_sg_for_cpu", "dma_sync_sg_for_cpu"),
-	FN(IT_FN_SYNC_SG_DEV, CAP_DMA_SYNC, false, "sync_sg_dev", "sync sg for device",
-	   "__dma_sync_sg_for_device", "dma_sync_sg_for_device"),
-	FN(IT_FN_ALLOC_IOVA_FAST, CAP_IOVA, true, "alloc_iova_fast", "iova alloc", "alloc_iova_fast"),
-	FN(IT_FN_ALLOC_IOVA, CAP_IOVA, false, "alloc_iova", "iova rbtree alloc", "alloc_iova"),
-	FN(IT_FN_FREE_IOVA_FAST, CAP_IOVA, true, "free_iova_fast", "iova free", "free_iova_fast"),
-	FN(IT_FN_FQ_FLUSH_TIMEOUT, CAP_FLUSH_QUEUE, false, "fq_flush_timeout", "flush-queue timer",
-	   "fq_flush_timeout"),
-	FN(IT_FN_FQ_FLUSH_IOTLB, CAP_FLUSH_QUEUE, false, "fq_flush_iotlb", "flush-queue flush",
-	   "fq_flush_iotlb"),
-	FN(IT_FN_DMAR_FAULT, CAP_FAULTS, false, "dmar_fault", "VT-d fault irq", "dmar_fault"),
+    TP(IT_TP_DMA_MAP, CAP_DMA_MAP, "tp_dma_map", "dma map", "dma:dma_map_phys", "dma:dma_map_page"),
+    TP(IT_TP_DMA_UNMAP, CAP_DMA_MAP, "tp_dma_unmap", "dma unmap", "dma:dma_unmap_phys",
+       "dma:dma_unmap_page"),
+    TP(IT_TP_DMA_MAP_RES, CAP_DMA_MAP, "tp_dma_map_res", "dma map resource",
+       "dma:dma_map_resource"),
+    TP(IT_TP_DMA_UNMAP_RES, CAP_DMA_MAP, "tp_dma_unmap_res", "dma unmap resource",
+       "dma:dma_unmap_resource"),
+    TP(IT_TP_DMA_MAP_SG, CAP_DMA_SG, "tp_dma_map_sg", "dma map sg", "dma:dma_map_sg"),
+    TP(IT_TP_DMA_UNMAP_SG, CAP_DMA_SG, "tp_dma_unmap_sg", "dma unmap sg", "dma:dma_unmap_sg"),
+    TP(IT_TP_DMA_ALLOC, CAP_DMA_COHERENT, "tp_dma_alloc", "dma alloc", "dma:dma_alloc"),
+    TP(IT_TP_DMA_FREE, CAP_DMA_COHERENT, "tp_dma_free", "dma free", "dma:dma_free"),
+    TP(IT_TP_SYNC_CPU, CAP_DMA_SYNC, "tp_sync_cpu", "sync for cpu", "dma:dma_sync_single_for_cpu"),
+    TP(IT_TP_SYNC_DEV, CAP_DMA_SYNC, "tp_sync_dev", "sync for device",
+       "dma:dma_sync_single_for_device"),
+    TP(IT_TP_SYNC_SG_CPU, CAP_DMA_SYNC, "tp_sync_sg_cpu", "sync sg for cpu",
+       "dma:dma_sync_sg_for_cpu"),
+    TP(IT_TP_SYNC_SG_DEV, CAP_DMA_SYNC, "tp_sync_sg_dev", "sync sg for device",
+       "dma:dma_sync_sg_for_device"),
+    TP(IT_TP_IOMMU_MAP, CAP_IOMMU_PGTABLE, "tp_iommu_map", "iommu map", "iommu:map"),
+    TP(IT_TP_IOMMU_UNMAP, CAP_IOMMU_PGTABLE, "tp_iommu_unmap", "iommu unmap", "iommu:unmap"),
+    TP(IT_TP_IO_PAGE_FAULT, CAP_FAULTS, "tp_io_page_fault", "io page fault", "iommu:io_page_fault"),
+    FN(IT_FN_DMA_MAP, CAP_DMA_CONTEXT, true, "dma_map_page", "dma map", "dma_map_page_attrs",
+       "dma_map_phys"),
+    FN(IT_FN_DMA_UNMAP, CAP_DMA_CONTEXT, true, "dma_unmap_page", "dma unmap",
+       "dma_unmap_page_attrs", "dma_unmap_phys"),
+    FN(IT_FN_DMA_MAP_RES, CAP_DMA_CONTEXT, true, "dma_map_res", "dma map resource",
+       "dma_map_resource"),
+    FN(IT_FN_DMA_UNMAP_RES, CAP_DMA_CONTEXT, true, "dma_unmap_res", "dma unmap resource",
+       "dma_unmap_resource"),
+    FN(IT_FN_DMA_MAP_SG, CAP_DMA_CONTEXT, true, "dma_map_sg", "dma map sg", "__dma_map_sg_attrs"),
+    FN(IT_FN_DMA_UNMAP_SG, CAP_DMA_CONTEXT, true, "dma_unmap_sg", "dma unmap sg",
+       "dma_unmap_sg_attrs"),
+    FN(IT_FN_DMA_ALLOC, CAP_DMA_CONTEXT, true, "dma_alloc", "dma alloc", "dma_alloc_attrs"),
+    FN(IT_FN_DMA_FREE, CAP_DMA_CONTEXT, true, "dma_free", "dma free", "dma_free_attrs"),
+    FN(IT_FN_SYNC_CPU, CAP_DMA_SYNC, false, "sync_cpu", "sync for cpu", "__dma_sync_single_for_cpu",
+       "dma_sync_single_for_cpu"),
+    FN(IT_FN_SYNC_DEV, CAP_DMA_SYNC, false, "sync_dev", "sync for device",
+       "__dma_sync_single_for_device", "dma_sync_single_for_device"),
+    FN(IT_FN_SYNC_SG_CPU, CAP_DMA_SYNC, false, "sync_sg_cpu", "sync sg for cpu",
+       "__dma_sync_sg_for_cpu", "dma_sync_sg_for_cpu"),
+    FN(IT_FN_SYNC_SG_DEV, CAP_DMA_SYNC, false, "sync_sg_dev", "sync sg for device",
+       "__dma_sync_sg_for_device", "dma_sync_sg_for_device"),
+    FN(IT_FN_ALLOC_IOVA_FAST, CAP_IOVA, true, "alloc_iova_fast", "iova alloc", "alloc_iova_fast"),
+    FN(IT_FN_ALLOC_IOVA, CAP_IOVA, false, "alloc_iova", "iova rbtree alloc", "alloc_iova"),
+    FN(IT_FN_FREE_IOVA_FAST, CAP_IOVA, true, "free_iova_fast", "iova free", "free_iova_fast"),
+    FN(IT_FN_FQ_FLUSH_TIMEOUT, CAP_FLUSH_QUEUE, false, "fq_flush_timeout", "flush-queue timer",
+       "fq_flush_timeout"),
+    FN(IT_FN_FQ_FLUSH_IOTLB, CAP_FLUSH_QUEUE, false, "fq_flush_iotlb", "flush-queue flush",
+       "fq_flush_iotlb"),
+    FN(IT_FN_DMAR_FAULT, CAP_FAULTS, false, "dmar_fault", "VT-d fault irq", "dmar_fault"),
 };
 
 /* The function hooks that deliver a capability's events when its tracepoints are missing. */
 static const enum it_hook fn_fallback[][4] = {
-	[CAP_DMA_MAP] = { IT_FN_DMA_MAP, IT_FN_DMA_UNMAP, IT_FN_DMA_MAP_RES, IT_FN_DMA_UNMAP_RES },
-	[CAP_DMA_SG] = { IT_FN_DMA_MAP_SG, IT_FN_DMA_UNMAP_SG },
-	[CAP_DMA_COHERENT] = { IT_FN_DMA_ALLOC, IT_FN_DMA_FREE },
+    [CAP_DMA_MAP] = {IT_FN_DMA_MAP, IT_FN_DMA_UNMAP, IT_FN_DMA_MAP_RES, IT_FN_DMA_UNMAP_RES},
+    [CAP_DMA_SG] = {IT_FN_DMA_MAP_SG, IT_FN_DMA_UNMAP_SG},
+    [CAP_DMA_COHERENT] = {IT_FN_DMA_ALLOC, IT_FN_DMA_FREE},
 };
 
 static const char *const cap_names[CAP_NR] = {
-	[CAP_FAULTS] = "faults",	    [CAP_DMA_MAP] = "dma_map",
-	[CAP_DMA_SG] = "dma_sg",	    [CAP_DMA_COHERENT] = "dma_coherent",
-	[CAP_DMA_SYNC] = "dma_sync",	    [CAP_DMA_CONTEXT] = "dma_context",
-	[CAP_IOVA] = "iova",		    [CAP_IOMMU_PGTABLE] = "iommu_pgtable",
-	[CAP_FLUSH_QUEUE] = "flush_queue",
+    [CAP_FAULTS] = "faults",
+    [CAP_DMA_MAP] = "dma_map",
+    [CAP_DMA_SG] = "dma_sg",
+    [CAP_DMA_COHERENT] = "dma_coherent",
+    [CAP_DMA_SYNC] = "dma_sync",
+    [CAP_DMA_CONTEXT] = "dma_context",
+    [CAP_IOVA] = "iova",
+    [CAP_IOMMU_PGTABLE] = "iommu_pgtable",
+    [CAP_FLUSH_QUEUE] = "flush_queue",
 };
 
 static const char *const cap_labels[CAP_NR] = {
-	[CAP_FAULTS] = "IOMMU faults",
-	[CAP_DMA_MAP] = "DMA map/unmap",
-	[CAP_DMA_SG] = "DMA sg map/unmap",
-	[CAP_DMA_COHERENT] = "DMA coherent alloc/free",
-	[CAP_DMA_SYNC] = "DMA sync",
-	[CAP_DMA_CONTEXT] = "DMA latency + device context",
-	[CAP_IOVA] = "IOVA alloc/free",
-	[CAP_IOMMU_PGTABLE] = "IOMMU page-table map/unmap",
-	[CAP_FLUSH_QUEUE] = "flush queue (lazy mode)",
+    [CAP_FAULTS] = "IOMMU faults",
+    [CAP_DMA_MAP] = "DMA map/unmap",
+    [CAP_DMA_SG] = "DMA sg map/unmap",
+    [CAP_DMA_COHERENT] = "DMA coherent alloc/free",
+    [CAP_DMA_SYNC] = "DMA sync",
+    [CAP_DMA_CONTEXT] = "DMA latency + device context",
+    [CAP_IOVA] = "IOVA alloc/free",
+    [CAP_IOMMU_PGTABLE] = "IOMMU page-table map/unmap",
+    [CAP_FLUSH_QUEUE] = "flush queue (lazy mode)",
 };
 
 const char *cap_name(enum it_cap c)
@@ -218,9 +228,10 @@ static void plan_function(const struct features *f, const struct hook_def *d, bo
 		return;
 	}
 	hp->mech = MECH_NONE;
-	snprintf(hp->reason, sizeof(hp->reason),
-		 "fentry unavailable (%s) and no kprobe support in this kernel (CONFIG_KPROBES off)",
-		 why_not_fentry);
+	snprintf(
+	    hp->reason, sizeof(hp->reason),
+	    "fentry unavailable (%s) and no kprobe support in this kernel (CONFIG_KPROBES off)",
+	    why_not_fentry);
 }
 
 bool cap_uses_tracepoints(const struct plan *p, enum it_cap c)

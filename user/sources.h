@@ -39,16 +39,16 @@ struct hook_def {
 	enum it_hook id;
 	enum it_cap cap;
 	bool is_tp;
-	bool has_exit;		 /* functions: also an fexit/kretprobe program */
-	const char *prog;	 /* BPF program name (functions: without fentry_/kprobe_ prefix) */
-	const char *names[4];	 /* candidates: "cat:event" for tracepoints, symbols for functions */
-	const char *label;	 /* short human name */
+	bool has_exit;	      /* functions: also an fexit/kretprobe program */
+	const char *prog;     /* BPF program name (functions: without fentry_/kprobe_ prefix) */
+	const char *names[4]; /* candidates: "cat:event" for tracepoints, symbols for functions */
+	const char *label;    /* short human name */
 };
 
 struct hook_plan {
 	enum it_mech mech;
-	const char *symbol;	 /* the candidate chosen */
-	char reason[256];	 /* why this mechanism (and not a better one), or why none */
+	const char *symbol; /* the candidate chosen */
+	char reason[256];   /* why this mechanism (and not a better one), or why none */
 	bool attached;
 	char attach_err[128];
 };
@@ -75,7 +75,8 @@ const char *cap_label(enum it_cap c);
 const char *const *sources_tracepoints(void);
 const char *const *sources_functions(void);
 
-/* Choose a mechanism per hook. force_kprobe: never use fentry (e.g. after fentry failed to load). */
+/* Choose a mechanism per hook. force_kprobe: never use fentry (e.g. after fentry failed to load).
+ */
 void sources_plan(const struct features *f, bool force_kprobe, struct plan *p);
 /* Recompute the per-capability summary from the hook plans (after attach results are known). */
 void sources_summarize(struct plan *p);

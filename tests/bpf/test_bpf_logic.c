@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEV_A 0xffff888000a00000ULL /* synthetic struct device pointers: never dereferenced */
-#define DEV_B 0xffff888000b00000ULL
-#define IOVAD 0xffff888000c00000ULL
+#define DEV_A	0xffff888000a00000ULL /* synthetic struct device pointers: never dereferenced */
+#define DEV_B	0xffff888000b00000ULL
+#define IOVAD	0xffff888000c00000ULL
 #define NEVENTS 16
 
 static struct logic_bpf *skel;
@@ -109,13 +109,14 @@ static void run_prog(struct bpf_program *prog, int n, ...)
 	for (int i = 0; i < n; i++)
 		args[i] = va_arg(ap, __u64);
 	va_end(ap);
-	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(__u64) * (n ? n : 1));
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args,
+		    .ctx_size_in = sizeof(__u64) * (n ? n : 1));
 	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(prog), &o), 0);
 }
 #define RUN(prog, ...) run_prog(skel->progs.prog, __VA_ARGS__)
 
 /* Stack positions (one 16 KiB stack block): a DMA API call, and the IOVA call nested in it. */
-#define SP_DMA 0x43f00ULL
+#define SP_DMA	0x43f00ULL
 #define SP_IOVA 0x43e00ULL
 /* Run an entry or exit program as if called at stack position sp. */
 #define AT(sp, prog, ...)                                                                          \
@@ -173,7 +174,7 @@ static __u32 ctx_depth(void)
 
 static int live_get(__u64 dev, __u64 addr, struct it_live_val *v)
 {
-	struct it_live_key k = { .dev = dev, .dma_addr = addr };
+	struct it_live_key k = {.dev = dev, .dma_addr = addr};
 
 	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.live), &k, v);
 }
@@ -454,12 +455,13 @@ static void test_io_page_fault_event(void **state)
 
 static void test_coherent_alloc_free(void **state)
 {
-	__u64 handle_slot[1] = { 0 };
+	__u64 handle_slot[1] = {0};
 
 	(void)state;
 	/* dma_alloc_attrs writes the handle through a pointer: a real user-space pointer here
 	 * cannot be read by bpf_probe_read_kernel, so the allocation counts only with a handle. */
-	AT(SP_DMA, t_dma_alloc_entry, 5, DEV_A, 8192ULL, (__u64)(unsigned long)handle_slot, 0ULL, 0ULL);
+	AT(SP_DMA, t_dma_alloc_entry, 5, DEV_A, 8192ULL, (__u64)(unsigned long)handle_slot, 0ULL,
+	   0ULL);
 	AT(SP_DMA, t_dma_alloc_exit, 1, 0ULL); /* allocation failed: nothing tracked */
 	assert_int_equal(dev_stats(DEV_A).alloc, 0);
 	assert_int_equal(ctx_depth(), 0);
@@ -468,21 +470,21 @@ static void test_coherent_alloc_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_map_unmap_attribution, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_unmap_direction_and_size, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_iova_cache_miss_and_retry, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_exit_does_not_pile_up, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_exit_args_when_entry_lost, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_nested_on_same_stack_keeps_outer, setup_fn,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_mapping_error_not_tracked, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_tracepoint_events_counted_once, setup_tp,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_live_table_overflow_counted, setup_small,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_io_page_fault_event, setup_fn, teardown),
-		cmocka_unit_test_setup_teardown(test_coherent_alloc_free, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_unmap_attribution, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_unmap_direction_and_size, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_iova_cache_miss_and_retry, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_lost_exit_does_not_pile_up, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_exit_args_when_entry_lost, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_nested_on_same_stack_keeps_outer, setup_fn,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_mapping_error_not_tracked, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_tracepoint_events_counted_once, setup_tp,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_live_table_overflow_counted, setup_small,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_io_page_fault_event, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_coherent_alloc_free, setup_fn, teardown),
 	};
 	cpu_set_t one;
 

@@ -45,7 +45,7 @@ static void test_percpu_sum_and_delta(void **state)
 static void test_snapshot_sort_and_find(void **state)
 {
 	struct dev_snap devs[3] = {};
-	struct snapshot s = { .ndev = 3, .devs = devs };
+	struct snapshot s = {.ndev = 3, .devs = devs};
 
 	(void)state;
 	devs[0].key = 0;
@@ -117,8 +117,9 @@ static void test_sysfs_device_lookup(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	snprintf(p, sizeof(p), "mkdir -p %s/bus/pci/devices/0000:00:02.0 %s/bus/pci/drivers/nvme "
-			       "%s/kernel/iommu_groups/7",
+	snprintf(p, sizeof(p),
+		 "mkdir -p %s/bus/pci/devices/0000:00:02.0 %s/bus/pci/drivers/nvme "
+		 "%s/kernel/iommu_groups/7",
 		 root, root, root);
 	assert_int_equal(system(p), 0);
 	snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:00:02.0/driver", root);
@@ -146,9 +147,11 @@ static void test_sysfs_device_lookup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_percpu_sum_and_delta),  cmocka_unit_test(test_snapshot_sort_and_find),
-		cmocka_unit_test(test_hist_quantiles),	      cmocka_unit_test(test_ksyms_lookup),
-		cmocka_unit_test(test_sysfs_device_lookup),
+	    cmocka_unit_test(test_percpu_sum_and_delta),
+	    cmocka_unit_test(test_snapshot_sort_and_find),
+	    cmocka_unit_test(test_hist_quantiles),
+	    cmocka_unit_test(test_ksyms_lookup),
+	    cmocka_unit_test(test_sysfs_device_lookup),
 	};
 	return cmocka_run_group_tests_name("aggregate", tests, NULL, NULL);
 }

@@ -17,32 +17,82 @@ static void add_all(struct name_set *s, const char *const *names)
 }
 
 static const char *const tp_612[] = {
-	"dma:dma_map_page", "dma:dma_unmap_page", "dma:dma_map_resource", "dma:dma_unmap_resource",
-	"dma:dma_map_sg", "dma:dma_unmap_sg", "dma:dma_alloc", "dma:dma_free",
-	"dma:dma_sync_single_for_cpu", "dma:dma_sync_single_for_device", "dma:dma_sync_sg_for_cpu",
-	"dma:dma_sync_sg_for_device", "iommu:map", "iommu:unmap", "iommu:io_page_fault", NULL,
+    "dma:dma_map_page",
+    "dma:dma_unmap_page",
+    "dma:dma_map_resource",
+    "dma:dma_unmap_resource",
+    "dma:dma_map_sg",
+    "dma:dma_unmap_sg",
+    "dma:dma_alloc",
+    "dma:dma_free",
+    "dma:dma_sync_single_for_cpu",
+    "dma:dma_sync_single_for_device",
+    "dma:dma_sync_sg_for_cpu",
+    "dma:dma_sync_sg_for_device",
+    "iommu:map",
+    "iommu:unmap",
+    "iommu:io_page_fault",
+    NULL,
 };
-static const char *const tp_61[] = { "iommu:map", "iommu:unmap", "iommu:io_page_fault", NULL };
+static const char *const tp_61[] = {"iommu:map", "iommu:unmap", "iommu:io_page_fault", NULL};
 static const char *const tp_618[] = {
-	"dma:dma_map_phys", "dma:dma_unmap_phys", "dma:dma_map_sg", "dma:dma_unmap_sg",
-	"dma:dma_alloc", "dma:dma_free", "dma:dma_sync_single_for_cpu",
-	"dma:dma_sync_single_for_device", "dma:dma_sync_sg_for_cpu", "dma:dma_sync_sg_for_device",
-	"iommu:map", "iommu:unmap", "iommu:io_page_fault", NULL,
+    "dma:dma_map_phys",
+    "dma:dma_unmap_phys",
+    "dma:dma_map_sg",
+    "dma:dma_unmap_sg",
+    "dma:dma_alloc",
+    "dma:dma_free",
+    "dma:dma_sync_single_for_cpu",
+    "dma:dma_sync_single_for_device",
+    "dma:dma_sync_sg_for_cpu",
+    "dma:dma_sync_sg_for_device",
+    "iommu:map",
+    "iommu:unmap",
+    "iommu:io_page_fault",
+    NULL,
 };
 /* Function visibility measured in the lab (kallsyms). */
 static const char *const fn_61[] = {
-	"dma_map_page_attrs", "dma_unmap_page_attrs", "dma_map_resource", "dma_unmap_resource",
-	"__dma_map_sg_attrs", "dma_unmap_sg_attrs", "dma_alloc_attrs", "dma_free_attrs",
-	"dma_sync_single_for_cpu", "dma_sync_single_for_device", "dma_sync_sg_for_cpu",
-	"dma_sync_sg_for_device", "alloc_iova_fast", "alloc_iova", "free_iova_fast",
-	"fq_flush_timeout", "fq_flush_iotlb", "dmar_fault", NULL,
+    "dma_map_page_attrs",
+    "dma_unmap_page_attrs",
+    "dma_map_resource",
+    "dma_unmap_resource",
+    "__dma_map_sg_attrs",
+    "dma_unmap_sg_attrs",
+    "dma_alloc_attrs",
+    "dma_free_attrs",
+    "dma_sync_single_for_cpu",
+    "dma_sync_single_for_device",
+    "dma_sync_sg_for_cpu",
+    "dma_sync_sg_for_device",
+    "alloc_iova_fast",
+    "alloc_iova",
+    "free_iova_fast",
+    "fq_flush_timeout",
+    "fq_flush_iotlb",
+    "dmar_fault",
+    NULL,
 };
 static const char *const fn_612[] = {
-	"dma_map_page_attrs", "dma_unmap_page_attrs", "dma_map_resource", "dma_unmap_resource",
-	"__dma_map_sg_attrs", "dma_unmap_sg_attrs", "dma_alloc_attrs", "dma_free_attrs",
-	"__dma_sync_single_for_cpu", "__dma_sync_single_for_device", "__dma_sync_sg_for_cpu",
-	"__dma_sync_sg_for_device", "alloc_iova_fast", "alloc_iova", "free_iova_fast",
-	"fq_flush_timeout", "fq_flush_iotlb", "dmar_fault", NULL,
+    "dma_map_page_attrs",
+    "dma_unmap_page_attrs",
+    "dma_map_resource",
+    "dma_unmap_resource",
+    "__dma_map_sg_attrs",
+    "dma_unmap_sg_attrs",
+    "dma_alloc_attrs",
+    "dma_free_attrs",
+    "__dma_sync_single_for_cpu",
+    "__dma_sync_single_for_device",
+    "__dma_sync_sg_for_cpu",
+    "__dma_sync_sg_for_device",
+    "alloc_iova_fast",
+    "alloc_iova",
+    "free_iova_fast",
+    "fq_flush_timeout",
+    "fq_flush_iotlb",
+    "dmar_fault",
+    NULL,
 };
 
 static void kernel(struct features *f, const char *const *tps, const char *const *fns, bool fentry,
@@ -121,7 +171,7 @@ static void test_kprobe_when_fentry_refused(void **state)
 /* The build host: 6.18, no kprobes, fentry refused, iommu/dma tracepoints present. */
 static void test_618_host_tracepoints_only(void **state)
 {
-	static const char *const fn_618[] = { "dma_map_page_attrs", "alloc_iova_fast", NULL };
+	static const char *const fn_618[] = {"dma_map_page_attrs", "alloc_iova_fast", NULL};
 	struct features f;
 	struct plan p;
 
@@ -175,12 +225,12 @@ static void test_candidate_lists_cover_every_hook(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_612_uses_dma_tracepoints_and_fentry),
-		cmocka_unit_test(test_61_falls_back_to_functions_and_says_why),
-		cmocka_unit_test(test_kprobe_when_fentry_refused),
-		cmocka_unit_test(test_618_host_tracepoints_only),
-		cmocka_unit_test(test_no_btf_no_fentry),
-		cmocka_unit_test(test_candidate_lists_cover_every_hook),
+	    cmocka_unit_test(test_612_uses_dma_tracepoints_and_fentry),
+	    cmocka_unit_test(test_61_falls_back_to_functions_and_says_why),
+	    cmocka_unit_test(test_kprobe_when_fentry_refused),
+	    cmocka_unit_test(test_618_host_tracepoints_only),
+	    cmocka_unit_test(test_no_btf_no_fentry),
+	    cmocka_unit_test(test_candidate_lists_cover_every_hook),
 	};
 	return cmocka_run_group_tests_name("sources", tests, NULL, NULL);
 }
