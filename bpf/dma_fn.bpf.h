@@ -3,12 +3,47 @@
  * dma_fn.bpf.h: entry/exit logic of the DMA API function hooks (dma_map_page_attrs and friends).
  * dma.bpf.c wraps each in fentry/fexit and kprobe/kretprobe programs; the BPF logic tests wrap
  * the same functions in raw_tp programs and run them with BPF_PROG_TEST_RUN.
- * NAME_entry(ctx, a): a[] holds the call's arguments. NAME_exit(ctx, ret).
+ * NAME_entry(ctx, a): a[] holds the call's arguments. NAME_exit(ctx, ret, args): args are the
+ * arguments under fexit, NULL under kretprobe.
  */
 #ifndef IOMMUTRACE_DMA_FN_BPF_H
 #define IOMMUTRACE_DMA_FN_BPF_H
 
 #include "dma.bpf.h"
+
+/*
+ * A single-address map returned (dma_map_page_attrs, dma_map_resource). Its size and direction
+ * are arguments size_arg and dir_arg: used from fexit's arguments when the kernel skipped the
+ * entry program.
+ */
+static __always_inline void it_fn_map_exit(void *ctx, __u32 hook, u64 ret, u64 *args, __u8 kind,
+					   int size_arg, int dir_arg)
+{
+	struct it_frame f;
+
+	if (it_dma_call_done(ctx, hook, IT_H_MAP, &f)) {
+		if (!cfg_tp_dma_map)
+			it_dma_map(ctx, f.dev, ret, f.size, f.dir, kind);
+	} else if (args && !cfg_tp_dma_map) {
+		it_dma_map(ctx, args[0], ret, args[size_arg], args[dir_arg], kind);
+	}
+}
+
+/* A single-address unmap starts: (dev, addr, size, dir, attrs) for page and resource alike. */
+static __always_inline void it_fn_unmap_entry(void *ctx, __u32 hook, u64 *a, __u8 kind)
+{
+	it_hit(hook);
+	it_ctx_push(ctx, hook, a[0], a[1], a[2], 0, a[3]);
+	if (!cfg_tp_dma_map)
+		it_dma_unmap(ctx, a[0], a[1], a[2], a[3], kind);
+}
+
+static __always_inline void it_fn_unmap_exit(void *ctx, __u32 hook)
+{
+	struct it_frame f;
+
+	it_dma_call_done(ctx, hook, IT_H_UNMAP, &f);
+}
 
 /* dma_addr_t dma_map_page_attrs(dev, page, offset, size, dir, attrs) */
 static __always_inline int dma_map_page_entry(void *ctx, u64 *a)
@@ -20,33 +55,20 @@ static __always_inline int dma_map_page_entry(void *ctx, u64 *a)
 
 static __always_inline int dma_map_page_exit(void *ctx, u64 ret, u64 *args)
 {
-	struct it_frame f;
-
-	if (it_dma_call_done(ctx, IT_FN_DMA_MAP, IT_H_MAP, &f)) {
-		if (!cfg_tp_dma_map)
-			it_dma_map(ctx, f.dev, ret, f.size, f.dir, IT_MAP_PAGE);
-	} else if (args && !cfg_tp_dma_map) {
-		/* The entry was skipped by the kernel; fexit still has the arguments. */
-		it_dma_map(ctx, args[0], ret, args[3], args[4], IT_MAP_PAGE);
-	}
+	it_fn_map_exit(ctx, IT_FN_DMA_MAP, ret, args, IT_MAP_PAGE, 3, 4);
 	return 0;
 }
 
 /* void dma_unmap_page_attrs(dev, addr, size, dir, attrs) */
 static __always_inline int dma_unmap_page_entry(void *ctx, u64 *a)
 {
-	it_hit(IT_FN_DMA_UNMAP);
-	it_ctx_push(ctx, IT_FN_DMA_UNMAP, a[0], a[1], a[2], 0, a[3]);
-	if (!cfg_tp_dma_map)
-		it_dma_unmap(ctx, a[0], a[1], a[2], a[3], IT_MAP_PAGE);
+	it_fn_unmap_entry(ctx, IT_FN_DMA_UNMAP, a, IT_MAP_PAGE);
 	return 0;
 }
 
 static __always_inline int dma_unmap_page_exit(void *ctx, u64 ret, u64 *args)
 {
-	struct it_frame f;
-
-	it_dma_call_done(ctx, IT_FN_DMA_UNMAP, IT_H_UNMAP, &f);
+	it_fn_unmap_exit(ctx, IT_FN_DMA_UNMAP);
 	return 0;
 }
 
@@ -60,28 +82,20 @@ static __always_inline int dma_map_res_entry(void *ctx, u64 *a)
 
 static __always_inline int dma_map_res_exit(void *ctx, u64 ret, u64 *args)
 {
-	struct it_frame f;
-
-	if (it_dma_call_done(ctx, IT_FN_DMA_MAP_RES, IT_H_MAP, &f) && !cfg_tp_dma_map)
-		it_dma_map(ctx, f.dev, ret, f.size, f.dir, IT_MAP_RESOURCE);
+	it_fn_map_exit(ctx, IT_FN_DMA_MAP_RES, ret, args, IT_MAP_RESOURCE, 2, 3);
 	return 0;
 }
 
 /* void dma_unmap_resource(dev, addr, size, dir, attrs) */
 static __always_inline int dma_unmap_res_entry(void *ctx, u64 *a)
 {
-	it_hit(IT_FN_DMA_UNMAP_RES);
-	it_ctx_push(ctx, IT_FN_DMA_UNMAP_RES, a[0], a[1], a[2], 0, a[3]);
-	if (!cfg_tp_dma_map)
-		it_dma_unmap(ctx, a[0], a[1], a[2], a[3], IT_MAP_RESOURCE);
+	it_fn_unmap_entry(ctx, IT_FN_DMA_UNMAP_RES, a, IT_MAP_RESOURCE);
 	return 0;
 }
 
 static __always_inline int dma_unmap_res_exit(void *ctx, u64 ret, u64 *args)
 {
-	struct it_frame f;
-
-	it_dma_call_done(ctx, IT_FN_DMA_UNMAP_RES, IT_H_UNMAP, &f);
+	it_fn_unmap_exit(ctx, IT_FN_DMA_UNMAP_RES);
 	return 0;
 }
 

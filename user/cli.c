@@ -115,6 +115,16 @@ long parse_duration_ms(const char *s)
 	return -1;
 }
 
+long argp_duration(struct argp_state *state, const char *opt, const char *arg, bool positive)
+{
+	long ms = parse_duration_ms(arg);
+
+	if (ms < 0 || (positive && ms == 0))
+		argp_error(state, "%s takes a %sduration such as 2s or 500ms", opt,
+			   positive ? "positive " : "");
+	return ms;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;

@@ -29,6 +29,9 @@ int cli_open_collector(struct collector *c, collector_event_fn fn, void *ctx);
 
 /* Parse "5", "2.5", "500ms", "10s" into milliseconds; -1 if malformed. */
 long parse_duration_ms(const char *s);
+/* Parse a duration option for argp: errors out (exit 2) naming the option if it is malformed or,
+ * with positive, not above zero. */
+long argp_duration(struct argp_state *state, const char *opt, const char *arg, bool positive);
 
 /* Set by SIGINT/SIGTERM. */
 extern volatile int g_stop;

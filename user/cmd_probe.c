@@ -34,14 +34,10 @@ static error_t probe_parse(int key, char *arg, struct argp_state *state)
 		a->json = true;
 		break;
 	case 'w':
-		a->watch_ms = parse_duration_ms(arg);
-		if (a->watch_ms < 0)
-			argp_error(state, "--watch takes a duration such as 20s or 500ms");
+		a->watch_ms = argp_duration(state, "--watch", arg, false);
 		break;
 	case 'i':
-		a->interval_ms = parse_duration_ms(arg);
-		if (a->interval_ms <= 0)
-			argp_error(state, "--interval takes a positive duration such as 1s");
+		a->interval_ms = argp_duration(state, "--interval", arg, true);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);

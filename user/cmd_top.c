@@ -41,10 +41,7 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 		a->json = true;
 		break;
 	case 'i':
-		a->interval_ms = parse_duration_ms(arg);
-		if (a->interval_ms <= 0)
-			argp_error(state,
-				   "--interval takes a positive duration such as 1s or 500ms");
+		a->interval_ms = argp_duration(state, "--interval", arg, true);
 		break;
 	case 'n':
 		a->iterations = strtol(arg, &end, 10);
