@@ -103,6 +103,13 @@ IT_MAP struct {
 } live SEC(".maps");
 
 IT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct it_live_key);
+	__type(value, struct it_unmapped_val);
+} unmapped SEC(".maps");
+
+IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 16384);
 	__uint(key_size, sizeof(__u32));

@@ -176,6 +176,7 @@ static __always_inline struct it_frame *it_ctx_push(void *ctx, __u32 hook, __u64
 	f->nents = nents;
 	f->dir = dir;
 	f->nested = 0;
+	f->flags = 0;
 	return f;
 }
 

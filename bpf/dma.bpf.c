@@ -92,7 +92,7 @@ SEC("raw_tp")
 int tp_sync_cpu(u64 *ctx)
 {
 	it_hit(IT_TP_SYNC_CPU);
-	it_dma_sync(ctx[0], false);
+	it_dma_sync(ctx, ctx[0], ctx[1], ctx[2], ctx[3], false);
 	return 0;
 }
 
@@ -100,7 +100,7 @@ SEC("raw_tp")
 int tp_sync_dev(u64 *ctx)
 {
 	it_hit(IT_TP_SYNC_DEV);
-	it_dma_sync(ctx[0], true);
+	it_dma_sync(ctx, ctx[0], ctx[1], ctx[2], ctx[3], true);
 	return 0;
 }
 
@@ -108,7 +108,7 @@ SEC("raw_tp")
 int tp_sync_sg_cpu(u64 *ctx)
 {
 	it_hit(IT_TP_SYNC_SG_CPU);
-	it_dma_sync(ctx[0], false);
+	it_dma_sync_count(ctx[0], false);
 	return 0;
 }
 
@@ -116,7 +116,7 @@ SEC("raw_tp")
 int tp_sync_sg_dev(u64 *ctx)
 {
 	it_hit(IT_TP_SYNC_SG_DEV);
-	it_dma_sync(ctx[0], true);
+	it_dma_sync_count(ctx[0], true);
 	return 0;
 }
 
@@ -142,3 +142,4 @@ IT_FUNC_ENTRY(sync_cpu)
 IT_FUNC_ENTRY(sync_dev)
 IT_FUNC_ENTRY(sync_sg_cpu)
 IT_FUNC_ENTRY(sync_sg_dev)
+IT_FUNC_ENTRY(driver_unbind)

@@ -36,10 +36,10 @@ static __always_inline void it_live_add(void *ctx, struct it_dev_stats *s, __u64
 		s->live_add += 1;
 }
 
-/* Report a mapping that is unmapped with other parameters than it was mapped with. */
+/* Report DMA API misuse: the offending call (addr, size, dir) against the mapping it concerns. */
 static __always_inline void it_issue(void *ctx, struct it_dev_stats *s, __u16 kind, __u64 dev,
-				     __u64 addr, __u64 size, __u8 dir, __u16 nents,
-				     struct it_live_val *m)
+				     __u64 addr, __u64 size, __u8 dir, __u16 nents, __u64 map_size,
+				     __u64 map_ns, __u8 map_dir, __u16 map_nents, __s32 map_stack)
 {
 	struct it_event e = {};
 
@@ -49,15 +49,59 @@ static __always_inline void it_issue(void *ctx, struct it_dev_stats *s, __u16 ki
 	e.size = size;
 	e.dir = dir;
 	e.nents = nents;
-	e.map_size = m->size;
-	e.map_ns = m->map_ns;
-	e.map_dir = m->dir;
-	e.map_nents = m->nents;
-	e.map_stack_id = m->stack_id;
+	e.map_size = map_size;
+	e.map_ns = map_ns;
+	e.map_dir = map_dir;
+	e.map_nents = map_nents;
+	e.map_stack_id = map_stack;
 	e.stack_id = it_stack(ctx);
 	if (s)
 		s->issues += 1;
 	it_emit(&e);
+}
+
+static __always_inline void it_issue_live(void *ctx, struct it_dev_stats *s, __u16 kind, __u64 dev,
+					  __u64 addr, __u64 size, __u8 dir, __u16 nents,
+					  struct it_live_val *m)
+{
+	it_issue(ctx, s, kind, dev, addr, size, dir, nents, m->size, m->map_ns, m->dir, m->nents,
+		 m->stack_id);
+}
+
+/* Remember an unmapped address for a while, to tell a later double unmap or late sync. */
+static __always_inline void it_note_unmapped(void *ctx, struct it_live_key *k,
+					     struct it_live_val *m)
+{
+	struct it_unmapped_val u = {
+	    .size = m->size,
+	    .unmap_ns = bpf_ktime_get_ns(),
+	    .map_stack_id = m->stack_id,
+	    .unmap_stack_id = -1,
+	    .dir = m->dir,
+	};
+
+	bpf_map_update_elem(&unmapped, k, &u, BPF_ANY);
+}
+
+/*
+ * An unmap of an address that is not live. If it was unmapped recently it is a double unmap;
+ * otherwise it is unknown only if the IOMMU confirms it had no mapping there (iommu:unmap inside
+ * the same call unmapped less than asked, IT_FF_PGT_SHORT): a mapping made before iommutrace
+ * started is not a finding.
+ */
+static __always_inline void it_unmap_untracked(void *ctx, __u64 dev, __u64 addr, __u64 size,
+					       __u8 dir, bool pgt_short)
+{
+	struct it_live_key k = {.dev = dev, .dma_addr = addr};
+	struct it_unmapped_val *u = bpf_map_lookup_elem(&unmapped, &k);
+	struct it_dev_stats *s = it_dev(dev);
+
+	if (u)
+		it_issue(ctx, s, IT_ISSUE_DOUBLE_UNMAP, dev, addr, size, dir, 0, u->size, 0, u->dir,
+			 0, u->map_stack_id);
+	else if (pgt_short)
+		it_issue(ctx, s, IT_ISSUE_UNKNOWN_UNMAP, dev, addr, size, dir, 0, 0, 0, IT_DIR_NONE,
+			 0, -1);
 }
 
 /* A mapping was made: count it and remember it. */
@@ -100,12 +144,25 @@ static __always_inline void it_dma_unmap(void *ctx, __u64 dev, __u64 addr, __u64
 		}
 	}
 	m = bpf_map_lookup_elem(&live, &k);
-	if (!m)
+	if (!m) {
+		struct it_frame *f = it_ctx_top();
+
+		/* Inside the unmap function call: decide at its exit, after iommu:unmap. */
+		if (f && f->dev == dev &&
+		    (f->hook == IT_FN_DMA_UNMAP || f->hook == IT_FN_DMA_UNMAP_RES)) {
+			f->flags |= IT_FF_UNMAP_CAND;
+			f->cand_addr = addr;
+			f->cand_size = size;
+		} else if (kind != IT_MAP_COHERENT) {
+			it_unmap_untracked(ctx, dev, addr, size, dir, false);
+		}
 		return;
+	}
 	if (kind != IT_MAP_COHERENT && m->dir != dir)
-		it_issue(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, addr, size, dir, 0, m);
+		it_issue_live(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, addr, size, dir, 0, m);
 	else if (m->size != size)
-		it_issue(ctx, s, IT_ISSUE_UNMAP_SIZE, dev, addr, size, dir, 0, m);
+		it_issue_live(ctx, s, IT_ISSUE_UNMAP_SIZE, dev, addr, size, dir, 0, m);
+	it_note_unmapped(ctx, &k, m);
 	if (bpf_map_delete_elem(&live, &k) == 0 && s)
 		s->live_del += 1;
 }
@@ -169,11 +226,12 @@ static __always_inline void it_dma_unmap_sg(void *ctx, __u64 dev, struct scatter
 		m = bpf_map_lookup_elem(&live, &k);
 		if (m) {
 			if (i == 0 && m->dir != dir)
-				it_issue(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, k.dma_addr, len,
-					 dir, nents, m);
+				it_issue_live(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, k.dma_addr,
+					      len, dir, nents, m);
 			else if (i == 0 && m->nents != nents)
-				it_issue(ctx, s, IT_ISSUE_UNMAP_NENTS, dev, k.dma_addr, len, dir,
-					 nents, m);
+				it_issue_live(ctx, s, IT_ISSUE_UNMAP_NENTS, dev, k.dma_addr, len,
+					      dir, nents, m);
+			it_note_unmapped(ctx, &k, m);
 			if (bpf_map_delete_elem(&live, &k) == 0 && s)
 				s->live_del += 1;
 		}
@@ -181,7 +239,39 @@ static __always_inline void it_dma_unmap_sg(void *ctx, __u64 dev, struct scatter
 	}
 }
 
-static __always_inline void it_dma_sync(__u64 dev, bool for_device)
+/* dma_sync_single_for_{cpu,device}: count, and check against the mapping (the kernel's rules). */
+static __always_inline void it_dma_sync(void *ctx, __u64 dev, __u64 addr, __u64 size, __u8 dir,
+					bool for_device)
+{
+	struct it_live_key k = {.dev = dev, .dma_addr = addr};
+	struct it_dev_stats *s = it_dev(dev);
+	struct it_unmapped_val *u;
+	struct it_live_val *m;
+
+	if (!s)
+		return;
+	if (for_device)
+		s->sync_dev += 1;
+	else
+		s->sync_cpu += 1;
+	m = bpf_map_lookup_elem(&live, &k);
+	if (m) {
+		if (size > m->size)
+			it_issue_live(ctx, s, IT_ISSUE_SYNC_RANGE, dev, addr, size, dir, 0, m);
+		else if (m->dir != IT_DIR_BIDIRECTIONAL && dir != m->dir)
+			it_issue_live(ctx, s, IT_ISSUE_SYNC_DIRECTION, dev, addr, size, dir, 0, m);
+		return;
+	}
+	/* Only a recently unmapped address is a finding: a sync inside a mapping at an offset
+	 * (dma_sync_single_range_*) is not looked up. */
+	u = bpf_map_lookup_elem(&unmapped, &k);
+	if (u)
+		it_issue(ctx, s, IT_ISSUE_SYNC_UNMAPPED, dev, addr, size, dir, 0, u->size, 0,
+			 u->dir, 0, u->map_stack_id);
+}
+
+/* dma_sync_sg_for_*: counted only. */
+static __always_inline void it_dma_sync_count(__u64 dev, bool for_device)
 {
 	struct it_dev_stats *s = it_dev(dev);
 

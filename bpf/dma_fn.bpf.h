@@ -42,7 +42,9 @@ static __always_inline void it_fn_unmap_exit(void *ctx, __u32 hook)
 {
 	struct it_frame f;
 
-	it_dma_call_done(ctx, hook, IT_H_UNMAP, &f);
+	if (it_dma_call_done(ctx, hook, IT_H_UNMAP, &f) && (f.flags & IT_FF_UNMAP_CAND))
+		it_unmap_untracked(ctx, f.dev, f.cand_addr, f.cand_size, f.dir,
+				   f.flags & IT_FF_PGT_SHORT);
 }
 
 /* dma_addr_t dma_map_page_attrs(dev, page, offset, size, dir, attrs) */
@@ -173,16 +175,44 @@ static __always_inline int dma_free_exit(void *ctx, u64 ret, u64 *args)
 }
 
 /* Syncs: entry only. (dev, addr, size, dir) and (dev, sg, nelems, dir) */
-#define IT_SYNC_LOGIC(name, hook, for_device)                                                      \
-	static __always_inline int name##_entry(void *ctx, u64 *a)                                 \
-	{                                                                                          \
-		it_hit(hook);                                                                      \
-		it_dma_sync(a[0], for_device);                                                     \
-		return 0;                                                                          \
-	}
-IT_SYNC_LOGIC(sync_cpu, IT_FN_SYNC_CPU, false)
-IT_SYNC_LOGIC(sync_dev, IT_FN_SYNC_DEV, true)
-IT_SYNC_LOGIC(sync_sg_cpu, IT_FN_SYNC_SG_CPU, false)
-IT_SYNC_LOGIC(sync_sg_dev, IT_FN_SYNC_SG_DEV, true)
+/* Syncs, entry only: (dev, addr, size, dir) and (dev, sg, nelems, dir). */
+static __always_inline int sync_cpu_entry(void *ctx, u64 *a)
+{
+	it_hit(IT_FN_SYNC_CPU);
+	it_dma_sync(ctx, a[0], a[1], a[2], a[3], false);
+	return 0;
+}
+
+static __always_inline int sync_dev_entry(void *ctx, u64 *a)
+{
+	it_hit(IT_FN_SYNC_DEV);
+	it_dma_sync(ctx, a[0], a[1], a[2], a[3], true);
+	return 0;
+}
+
+static __always_inline int sync_sg_cpu_entry(void *ctx, u64 *a)
+{
+	it_hit(IT_FN_SYNC_SG_CPU);
+	it_dma_sync_count(a[0], false);
+	return 0;
+}
+
+static __always_inline int sync_sg_dev_entry(void *ctx, u64 *a)
+{
+	it_hit(IT_FN_SYNC_SG_DEV);
+	it_dma_sync_count(a[0], true);
+	return 0;
+}
+
+/* void device_release_driver_internal(dev, drv, parent): user space reports what is still live. */
+static __always_inline int driver_unbind_entry(void *ctx, u64 *a)
+{
+	struct it_event e = {};
+
+	it_hit(IT_FN_DRIVER_UNBIND);
+	it_event_init(&e, IT_EV_UNBIND, a[0]);
+	it_emit(&e);
+	return 0;
+}
 
 #endif /* IOMMUTRACE_DMA_FN_BPF_H */

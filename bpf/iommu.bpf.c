@@ -25,9 +25,14 @@ SEC("raw_tp")
 int tp_iommu_unmap(u64 *ctx)
 {
 	struct it_dev_stats *s;
+	struct it_frame *f;
 
 	it_hit(IT_TP_IOMMU_UNMAP);
-	s = it_dev(it_ctx_dev());
+	f = it_ctx_top();
+	/* Less unmapped than asked, inside a dma_unmap: the address was not mapped (check). */
+	if (f && ctx[2] < ctx[1] && (f->hook == IT_FN_DMA_UNMAP || f->hook == IT_FN_DMA_UNMAP_RES))
+		f->flags |= IT_FF_PGT_SHORT;
+	s = it_dev(f ? f->dev : 0);
 	if (s) {
 		s->pgt_unmap += 1;
 		s->pgt_unmap_bytes += ctx[2];

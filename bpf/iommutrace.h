@@ -75,6 +75,7 @@ enum it_hook {
 	IT_FN_FQ_FLUSH_TIMEOUT, /* fq_flush_timeout */
 	IT_FN_FQ_FLUSH_IOTLB,	/* fq_flush_iotlb */
 	IT_FN_DMAR_FAULT,	/* dmar_fault (Intel VT-d fault interrupt) */
+	IT_FN_DRIVER_UNBIND,	/* device_release_driver_internal: leaks are checked there */
 	IT_HOOK_NR,
 };
 
@@ -178,6 +179,15 @@ struct it_frame {
 	__u16 hook; /* enum it_hook of the function */
 	__u8 dir;
 	__u8 nested; /* alloc_iova calls seen inside this alloc_iova_fast */
+	__u32 flags; /* IT_FF_* */
+	__u32 pad2;
+	__u64 cand_addr; /* unmap of an untracked address: decided at the exit (IT_FF_UNMAP_CAND) */
+	__u64 cand_size;
+};
+
+enum it_frame_flags {
+	IT_FF_UNMAP_CAND = 1, /* the unmap's address was not in the live table */
+	IT_FF_PGT_SHORT = 2,  /* iommu:unmap inside this call unmapped less than asked */
 };
 
 struct it_ctxstack {
@@ -192,12 +202,31 @@ enum it_event_type {
 	IT_EV_FAULT = 1,     /* iommu:io_page_fault */
 	IT_EV_FAULT_IRQ = 2, /* a VT-d fault interrupt (dmar_fault) */
 	IT_EV_DMA_ISSUE = 3, /* DMA API misuse seen at unmap/sync time */
+	IT_EV_UNBIND = 4,    /* a driver is being unbound from dev: its live mappings are leaks */
 };
 
 enum it_issue_kind {
 	IT_ISSUE_UNMAP_DIRECTION = 1,
 	IT_ISSUE_UNMAP_SIZE = 2,
 	IT_ISSUE_UNMAP_NENTS = 3,
+	IT_ISSUE_DOUBLE_UNMAP = 4,   /* unmap of an address already unmapped */
+	IT_ISSUE_UNKNOWN_UNMAP = 5,  /* unmap of an address the IOMMU had no mapping for */
+	IT_ISSUE_SYNC_DIRECTION = 6, /* sync with a direction the mapping does not allow */
+	IT_ISSUE_SYNC_RANGE = 7,     /* sync beyond the mapped size */
+	IT_ISSUE_SYNC_UNMAPPED = 8,  /* sync of an address already unmapped */
+	IT_ISSUE_LEAK = 9,	     /* found by user space: live at unbind or too old */
+	IT_ISSUE_FAULT_IN_MAPPING = 10,
+	IT_ISSUE_NR,
+};
+
+/* Recently unmapped addresses (map `unmapped`, LRU): tells a double unmap from an unknown one. */
+struct it_unmapped_val {
+	__u64 size; /* as mapped */
+	__u64 unmap_ns;
+	__s32 map_stack_id;
+	__s32 unmap_stack_id;
+	__u8 dir; /* as mapped */
+	__u8 pad[7];
 };
 
 struct it_event {

@@ -71,6 +71,8 @@ const struct hook_def hook_defs[IT_HOOK_NR] = {
     FN(IT_FN_FQ_FLUSH_IOTLB, CAP_FLUSH_QUEUE, false, "fq_flush_iotlb", "flush-queue flush",
        "fq_flush_iotlb"),
     FN(IT_FN_DMAR_FAULT, CAP_FAULTS, false, "dmar_fault", "VT-d fault irq", "dmar_fault"),
+    FN(IT_FN_DRIVER_UNBIND, CAP_DRIVER_UNBIND, false, "driver_unbind", "driver unbind",
+       "device_release_driver_internal"),
 };
 
 /* The function hooks that deliver a capability's events when its tracepoints are missing. */
@@ -90,6 +92,7 @@ static const char *const cap_names[CAP_NR] = {
     [CAP_IOVA] = "iova",
     [CAP_IOMMU_PGTABLE] = "iommu_pgtable",
     [CAP_FLUSH_QUEUE] = "flush_queue",
+    [CAP_DRIVER_UNBIND] = "driver_unbind",
 };
 
 static const char *const cap_labels[CAP_NR] = {
@@ -102,6 +105,7 @@ static const char *const cap_labels[CAP_NR] = {
     [CAP_IOVA] = "IOVA alloc/free",
     [CAP_IOMMU_PGTABLE] = "IOMMU page-table map/unmap",
     [CAP_FLUSH_QUEUE] = "flush queue (lazy mode)",
+    [CAP_DRIVER_UNBIND] = "driver unbind (leak check)",
 };
 
 const char *cap_name(enum it_cap c)

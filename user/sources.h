@@ -32,6 +32,7 @@ enum it_cap {
 	CAP_IOVA,
 	CAP_IOMMU_PGTABLE,
 	CAP_FLUSH_QUEUE,
+	CAP_DRIVER_UNBIND, /* mappings still live when a driver unbinds are leaks */
 	CAP_NR,
 };
 
