@@ -84,24 +84,39 @@ static __always_inline void it_note_unmapped(void *ctx, struct it_live_key *k,
 }
 
 /*
- * An unmap of an address that is not live. If it was unmapped recently it is a double unmap;
- * otherwise it is unknown only if the IOMMU confirms it had no mapping there (iommu:unmap inside
- * the same call unmapped less than asked, IT_FF_PGT_SHORT): a mapping made before iommutrace
- * started is not a finding.
+ * An unmap of an address that is not live. If it was unmapped recently it is a double unmap.
+ * Otherwise it may be a mapping made before iommutrace started — unless the IOMMU shows nothing
+ * was mapped there: iommu:unmap inside the call unmapped less than asked, or never fired (the
+ * kernel WARNs and returns early when the IOVA is not mapped). flags carries that evidence
+ * (IT_FF_*); without a frame (no function hooks) only double unmaps are found. User space keeps
+ * a "never fired" unknown unmap only for devices whose IOMMU group translates (DMA, DMA-FQ).
  */
 static __always_inline void it_unmap_untracked(void *ctx, __u64 dev, __u64 addr, __u64 size,
-					       __u8 dir, bool pgt_short)
+					       __u8 dir, __u32 flags, bool have_frame)
 {
 	struct it_live_key k = {.dev = dev, .dma_addr = addr};
 	struct it_unmapped_val *u = bpf_map_lookup_elem(&unmapped, &k);
 	struct it_dev_stats *s = it_dev(dev);
+	struct it_event e = {};
 
-	if (u)
+	if (u) {
 		it_issue(ctx, s, IT_ISSUE_DOUBLE_UNMAP, dev, addr, size, dir, 0, u->size, 0, u->dir,
 			 0, u->map_stack_id);
-	else if (pgt_short)
-		it_issue(ctx, s, IT_ISSUE_UNKNOWN_UNMAP, dev, addr, size, dir, 0, 0, 0, IT_DIR_NONE,
-			 0, -1);
+		return;
+	}
+	if (!have_frame || ((flags & IT_FF_PGT_SEEN) && !(flags & IT_FF_PGT_SHORT)))
+		return;
+	it_event_init(&e, IT_EV_DMA_ISSUE, dev);
+	e.kind = IT_ISSUE_UNKNOWN_UNMAP;
+	e.addr = addr;
+	e.size = size;
+	e.dir = dir;
+	e.map_dir = IT_DIR_NONE;
+	e.aux = flags;
+	e.stack_id = it_stack(ctx);
+	if (s)
+		s->issues += 1;
+	it_emit(&e);
 }
 
 /* A mapping was made: count it and remember it. */
@@ -154,7 +169,7 @@ static __always_inline void it_dma_unmap(void *ctx, __u64 dev, __u64 addr, __u64
 			f->cand_addr = addr;
 			f->cand_size = size;
 		} else if (kind != IT_MAP_COHERENT) {
-			it_unmap_untracked(ctx, dev, addr, size, dir, false);
+			it_unmap_untracked(ctx, dev, addr, size, dir, 0, false);
 		}
 		return;
 	}

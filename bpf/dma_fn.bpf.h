@@ -43,8 +43,7 @@ static __always_inline void it_fn_unmap_exit(void *ctx, __u32 hook)
 	struct it_frame f;
 
 	if (it_dma_call_done(ctx, hook, IT_H_UNMAP, &f) && (f.flags & IT_FF_UNMAP_CAND))
-		it_unmap_untracked(ctx, f.dev, f.cand_addr, f.cand_size, f.dir,
-				   f.flags & IT_FF_PGT_SHORT);
+		it_unmap_untracked(ctx, f.dev, f.cand_addr, f.cand_size, f.dir, f.flags, true);
 }
 
 /* dma_addr_t dma_map_page_attrs(dev, page, offset, size, dir, attrs) */
@@ -204,13 +203,26 @@ static __always_inline int sync_sg_dev_entry(void *ctx, u64 *a)
 	return 0;
 }
 
-/* void device_release_driver_internal(dev, drv, parent): user space reports what is still live. */
+/*
+ * void device_release_driver_internal(dev, drv, parent): at its exit the driver's remove has run,
+ * so what is still live for dev is leaked; user space reports it on this event.
+ */
 static __always_inline int driver_unbind_entry(void *ctx, u64 *a)
 {
-	struct it_event e = {};
-
 	it_hit(IT_FN_DRIVER_UNBIND);
-	it_event_init(&e, IT_EV_UNBIND, a[0]);
+	it_ctx_push(ctx, IT_FN_DRIVER_UNBIND, a[0], 0, 0, 0, IT_DIR_NONE);
+	return 0;
+}
+
+static __always_inline int driver_unbind_exit(void *ctx, u64 ret, u64 *args)
+{
+	struct it_event e = {};
+	struct it_frame f;
+
+	if (!it_ctx_pop(ctx, IT_FN_DRIVER_UNBIND, &f))
+		return 0;
+	it_event_init(&e, IT_EV_UNBIND, f.dev);
+	e.stack_id = it_stack(ctx);
 	it_emit(&e);
 	return 0;
 }

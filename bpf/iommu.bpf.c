@@ -29,9 +29,9 @@ int tp_iommu_unmap(u64 *ctx)
 
 	it_hit(IT_TP_IOMMU_UNMAP);
 	f = it_ctx_top();
-	/* Less unmapped than asked, inside a dma_unmap: the address was not mapped (check). */
-	if (f && ctx[2] < ctx[1] && (f->hook == IT_FN_DMA_UNMAP || f->hook == IT_FN_DMA_UNMAP_RES))
-		f->flags |= IT_FF_PGT_SHORT;
+	/* Evidence for the unknown-unmap check: did this dma_unmap unmap anything? */
+	if (f && (f->hook == IT_FN_DMA_UNMAP || f->hook == IT_FN_DMA_UNMAP_RES))
+		f->flags |= IT_FF_PGT_SEEN | (ctx[2] < ctx[1] ? IT_FF_PGT_SHORT : 0);
 	s = it_dev(f ? f->dev : 0);
 	if (s) {
 		s->pgt_unmap += 1;

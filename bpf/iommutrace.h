@@ -188,6 +188,7 @@ struct it_frame {
 enum it_frame_flags {
 	IT_FF_UNMAP_CAND = 1, /* the unmap's address was not in the live table */
 	IT_FF_PGT_SHORT = 2,  /* iommu:unmap inside this call unmapped less than asked */
+	IT_FF_PGT_SEEN = 4,   /* iommu:unmap fired inside this call */
 };
 
 struct it_ctxstack {

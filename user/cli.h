@@ -39,5 +39,6 @@ void cli_install_signals(void);
 
 int cmd_probe(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -241,11 +241,41 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 	return 0;
 }
 
+/* Read kernel symbols again when the set of loaded modules changed, keeping the old ones. */
+static void refresh_symbols(struct collector *c)
+{
+	unsigned long h = 5381;
+	char line[512];
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		for (const char *p = line; *p; p++)
+			h = h * 33 + (unsigned char)*p;
+	fclose(f);
+	if (c->ksyms && h == c->modules_hash)
+		return;
+	c->modules_hash = h;
+	if (!c->ksyms)
+		c->ksyms = ksyms_load();
+	else
+		ksyms_merge(c->ksyms, ksyms_load());
+}
+
 int collector_poll(struct collector *c, int timeout_ms)
 {
-	int r = ring_buffer__poll(c->rb, timeout_ms);
+	int r = ring_buffer__poll(c->rb, timeout_ms), more;
 
-	return r == -EINTR ? 0 : r;
+	if (r < 0 && r != -EINTR)
+		return r;
+	if (c->opts.track_modules)
+		refresh_symbols(c);
+	/* Records are queued without a wake-up until a watermark: drain them on every tick. */
+	more = ring_buffer__consume(c->rb);
+	if (more < 0)
+		return more;
+	return (r > 0 ? r : 0) + more;
 }
 
 static int read_percpu_array(int fd, __u32 n, __u64 *out, int ncpu)
@@ -377,10 +407,21 @@ const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size
 		c->ksyms = ksyms_load();
 	while (depth < 127 && ips[depth])
 		depth++;
-	/* Outermost first, as flame graphs read them. */
-	for (int i = depth - 1; i >= 0 && n < len; i--) {
+	/* Outermost first, as flame graphs read them; the innermost tracing frames dropped, and a
+	 * function repeated by its trampoline shown once. */
+	const char *prev = NULL;
+	int inner = 0;
+
+	while (inner < depth && ksyms_is_tracing_frame(ksyms_name(c->ksyms, ips[inner]) ?: ""))
+		inner++;
+	for (int i = depth - 1; i >= inner && n < len; i--) {
 		const char *sym = c->ksyms ? ksyms_name(c->ksyms, ips[i]) : NULL;
 
+		if (sym && ksyms_is_tracing_frame(sym))
+			continue;
+		if (sym && prev && strcmp(sym, prev) == 0)
+			continue;
+		prev = sym;
 		n += snprintf(buf + n, len - n, "%s%s", n ? ";" : "", sym ? sym : "[unknown]");
 	}
 	return buf;
@@ -403,6 +444,30 @@ int collector_prog_stats(struct collector *c, __u64 *run_ns, __u64 *run_cnt)
 		*run_cnt += info.run_cnt;
 	}
 	return 0;
+}
+
+int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.dev_info), &dev, info) ? -1 : 0;
+}
+
+int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(c->skel->maps.live), n = 0;
+	struct it_live_key k, next;
+	struct it_live_val v;
+	bool more;
+
+	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
+	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
+		k = next;
+		if ((dev && k.dev != dev) || bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		fn(ctx, &k, &v);
+		n++;
+	}
+	return n;
 }
 
 void collector_close(struct collector *c)

@@ -26,6 +26,7 @@ struct collector_opts {
 	__u32 ringbuf_kb;   /* ring buffer size (power of two, >= 4) */
 	bool no_stacks;	    /* do not capture map stacks */
 	bool force_kprobe;  /* never use fentry */
+	bool track_modules; /* keep kernel symbols of modules loaded while running (stacks) */
 	int verbose;	    /* libbpf debug output */
 	collector_event_fn on_event;
 	void *event_ctx;
@@ -41,7 +42,8 @@ struct collector {
 	struct ksyms *ksyms;
 	int ncpu;
 	__u64 rb_events;
-	char load_note[256]; /* e.g. "fentry failed to load: ..., fell back to kprobes" */
+	char load_note[256];	    /* e.g. "fentry failed to load: ..., fell back to kprobes" */
+	unsigned long modules_hash; /* of /proc/modules when symbols were last read */
 };
 
 void collector_default_opts(struct collector_opts *o);
@@ -50,10 +52,17 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 /* Wait up to timeout_ms for ring buffer records and deliver them; returns records handled. */
 int collector_poll(struct collector *c, int timeout_ms);
 int collector_snapshot(struct collector *c, struct snapshot *s);
-/* Symbolized kernel stack "a;b;c" (outermost first) for a stack id, into buf. */
+/* Symbolized kernel stack "a;b;c" (outermost first) for a stack id, into buf, without the
+ * tracing machinery's own frames (BPF programs, trampolines, kprobe handlers). */
 const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len);
 /* Total run time / run count of attached programs (kernel.bpf_stats_enabled must be on). */
 int collector_prog_stats(struct collector *c, __u64 *run_ns, __u64 *run_cnt);
+/* Name and driver of a device key as the BPF side recorded them; -1 if unknown. */
+int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info);
+/* Call fn for every live mapping (of dev, or all if dev is 0). */
+typedef void (*collector_live_fn)(void *ctx, const struct it_live_key *k,
+				  const struct it_live_val *v);
+int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, void *ctx);
 void collector_close(struct collector *c);
 
 #endif

@@ -91,6 +91,70 @@ const char *ksyms_name(const struct ksyms *k, __u64 addr)
 	return lo ? k->syms[lo - 1].name : NULL;
 }
 
+void ksyms_merge(struct ksyms *k, struct ksyms *more)
+{
+	size_t n = 0;
+	struct ksym *all;
+
+	if (!more)
+		return;
+	all = realloc(k->syms, (k->n + more->n) * sizeof(*all));
+	if (!all) {
+		ksyms_free(more);
+		return;
+	}
+	memcpy(all + k->n, more->syms, more->n * sizeof(*all));
+	k->syms = all;
+	k->n += more->n;
+	free(more->syms);
+	free(more);
+	qsort(k->syms, k->n, sizeof(*k->syms), ksym_cmp);
+	/* Drop exact duplicates (same address and name). */
+	for (size_t i = 0; i < k->n; i++) {
+		if (n && k->syms[n - 1].addr == k->syms[i].addr &&
+		    strcmp(k->syms[n - 1].name, k->syms[i].name) == 0) {
+			free(k->syms[i].name);
+			continue;
+		}
+		k->syms[n++] = k->syms[i];
+	}
+	k->n = n;
+}
+
+int ksyms_is_tracing_frame(const char *name)
+{
+	static const char *const prefixes[] = {
+	    "bpf_prog_",
+	    "bpf_trace_run",
+	    "__bpf_trace_",
+	    "bpf_trampoline_",
+	    "ftrace_trampoline",
+	    "kprobe_ftrace_handler",
+	    "ftrace_regs_call",
+	    "ftrace_call",
+	    "arch_ftrace_ops_list_func",
+	    "__kretprobe_trampoline",
+	    "kretprobe_trampoline",
+	    "arch_rethook_trampoline",
+	    "rethook_trampoline_handler",
+	    "__bpf_prog_enter",
+	    "__bpf_prog_exit",
+	    "trace_call_bpf",
+	    "kprobe_perf_func",
+	    "kprobe_dispatcher",
+	    "kretprobe_dispatcher",
+	    "kretprobe_perf_func",
+	    "aggr_pre_handler",
+	};
+
+	if (strstr(name, " [bpf]"))
+		return 1;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
 void ksyms_free(struct ksyms *k)
 {
 	if (!k)

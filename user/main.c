@@ -16,7 +16,7 @@ static const struct command commands[] = {
     {"probe", "Show which kernel source each capability uses here, and attach them", cmd_probe},
     {"top", "Live per-device view of DMA, IOVA and fault activity", cmd_top},
     {"faults", "Fault storms per device, decoded, with the mapping that faulted", not_yet},
-    {"check", "DMA API misuse checks (what CONFIG_DMA_API_DEBUG finds), live", not_yet},
+    {"check", "DMA API misuse checks (what CONFIG_DMA_API_DEBUG finds), live", cmd_check},
     {"iova", "IOVA allocator rates, latency, cache misses, per device and stack", not_yet},
     {"record", "Record events and aggregates to a file", not_yet},
     {"report", "Print the faults/check/iova views from a recording", not_yet},

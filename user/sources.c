@@ -71,7 +71,7 @@ const struct hook_def hook_defs[IT_HOOK_NR] = {
     FN(IT_FN_FQ_FLUSH_IOTLB, CAP_FLUSH_QUEUE, false, "fq_flush_iotlb", "flush-queue flush",
        "fq_flush_iotlb"),
     FN(IT_FN_DMAR_FAULT, CAP_FAULTS, false, "dmar_fault", "VT-d fault irq", "dmar_fault"),
-    FN(IT_FN_DRIVER_UNBIND, CAP_DRIVER_UNBIND, false, "driver_unbind", "driver unbind",
+    FN(IT_FN_DRIVER_UNBIND, CAP_DRIVER_UNBIND, true, "driver_unbind", "driver unbind",
        "device_release_driver_internal"),
 };
 

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_check.c: `iommutrace check` — the DMA-API debug checks, live, on a stock kernel: unmaps and
+ * syncs that disagree with the mapping, double and unknown unmaps, sg nents mismatches, and
+ * mappings leaked at driver unbind (or older than --leak-age). Findings are deduplicated by stack
+ * pair and printed when the check ends; exit status 1 if there is any, so it can gate a driver's CI.
+ */
+#include "cli.h"
+#include "devices.h"
+#include "findings.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct check_args {
+	bool json;
+	long duration_ms; /* 0: until interrupted */
+	long leak_age_ms; /* 0: no age check */
+	const char *device, *driver;
+};
+
+struct check_state {
+	struct collector *c;
+	struct findings f;
+	__u64 unbinds;
+};
+
+static const struct argp_option check_options[] = {
+	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0 },
+	{ "device", 'D', "BDF", 0, "Only findings for this device (e.g. 0000:00:03.0)", 0 },
+	{ "driver", 'r', "NAME", 0, "Only findings for devices bound to this driver", 0 },
+	{ "leak-age", 'a', "DURATION", 0,
+	  "At the end, also report mappings live for longer than DURATION as leaks", 0 },
+	{ "json", 'j', NULL, 0, "One JSON object per finding", 0 },
+	{ 0 },
+};
+
+static error_t check_parse(int key, char *arg, struct argp_state *state)
+{
+	struct check_args *a = state->input;
+
+	switch (key) {
+	case 'd':
+		a->duration_ms = argp_duration(state, "--duration", arg, true);
+		break;
+	case 'a':
+		a->leak_age_ms = argp_duration(state, "--leak-age", arg, true);
+		break;
+	case 'D':
+		a->device = arg;
+		break;
+	case 'r':
+		a->driver = arg;
+		break;
+	case 'j':
+		a->json = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Device name and the driver bound now (sysfs), else the one BPF saw first. */
+static void dev_names(struct collector *c, __u64 dev, char *name, char *driver)
+{
+	struct it_dev_info info;
+	struct dev_sysfs sf;
+
+	collector_dev_info(c, dev, &info);
+	snprintf(name, IT_NAME_LEN, "%s", info.name);
+	dev_sysfs_lookup("/sys", info.name, &sf);
+	snprintf(driver, IT_NAME_LEN, "%s", sf.driver[0] ? sf.driver : info.driver);
+}
+
+/* Whether the device's DMA goes through IOMMU page tables (group type DMA or DMA-FQ). */
+static bool dev_translated(const char *name)
+{
+	struct dev_sysfs sf;
+
+	if (dev_sysfs_lookup("/sys", name, &sf) || sf.group < 0)
+		return false;
+	return strcmp(sf.group_type, "DMA") == 0 || strcmp(sf.group_type, "DMA-FQ") == 0;
+}
+
+struct leak_scan {
+	struct check_state *st;
+	const struct it_event *unbind; /* NULL: age scan */
+	__u64 now_ns, min_age_ns;
+	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
+};
+
+static void leak_one(void *ctx, const struct it_live_key *k, const struct it_live_val *v)
+{
+	struct leak_scan *ls = ctx;
+	struct finding one = {
+		.kind = IT_ISSUE_LEAK,
+		.dev = k->dev,
+		.dma_addr = k->dma_addr,
+		.map_dir = v->dir,
+		.op_dir = IT_DIR_NONE,
+		.map_size = v->size,
+		.map_nents = v->nents,
+		.map_stack_id = v->stack_id,
+		.op_stack_id = ls->unbind ? ls->unbind->stack_id : -1,
+		.count = 1,
+		.first_ns = v->map_ns,
+		.last_ns = v->map_ns,
+	};
+
+	if (!ls->unbind && ls->now_ns - v->map_ns < ls->min_age_ns)
+		return;
+	if (ls->unbind) {
+		snprintf(one.device, sizeof(one.device), "%s", ls->name);
+		snprintf(one.driver, sizeof(one.driver), "%s", ls->driver);
+	} else {
+		dev_names(ls->st->c, k->dev, one.device, one.driver);
+	}
+	one.op_size = v->size; /* bytes leaked by this mapping */
+	findings_add(&ls->st->f, &one);
+}
+
+static void on_event(void *ctx, const struct it_event *e)
+{
+	struct check_state *st = ctx;
+	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
+
+	if (e->type == IT_EV_DMA_ISSUE) {
+		dev_names(st->c, e->dev, name, driver);
+		if (e->kind == IT_ISSUE_UNKNOWN_UNMAP && !(e->aux & IT_FF_PGT_SEEN) &&
+		    !dev_translated(name))
+			return; /* no page-table evidence for an untranslated device */
+		findings_add_event(&st->f, e, name, driver);
+	} else if (e->type == IT_EV_UNBIND) {
+		struct it_dev_info info;
+		struct leak_scan ls = { .st = st, .unbind = e };
+
+		st->unbinds++;
+		/* The driver is gone from sysfs now: use the one BPF saw while it was bound. */
+		collector_dev_info(st->c, e->dev, &info);
+		snprintf(ls.name, sizeof(ls.name), "%s", info.name);
+		snprintf(ls.driver, sizeof(ls.driver), "%s", info.driver);
+		collector_live_scan(st->c, e->dev, leak_one, &ls);
+	}
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Symbolized stack, innermost first, as a JSON array or " <- "-joined text. */
+static int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf,
+			size_t len)
+{
+	int n = 0;
+	char *save, *tok;
+
+	collector_stack(c, id, buf, len);
+	for (tok = strtok_r(buf, ";", &save); tok && n < max; tok = strtok_r(NULL, ";", &save))
+		frames[n++] = tok;
+	/* collector_stack is outermost first: reverse. */
+	for (int i = 0; i < n / 2; i++) {
+		const char *t = frames[i];
+
+		frames[i] = frames[n - 1 - i];
+		frames[n - 1 - i] = t;
+	}
+	return n;
+}
+
+static json_object *stack_json(struct collector *c, __s32 id)
+{
+	const char *frames[127];
+	char buf[8192];
+	json_object *a;
+	int n;
+
+	if (id < 0)
+		return NULL;
+	a = json_object_new_array();
+	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(frames[i]));
+	return a;
+}
+
+static void print_stack(struct collector *c, const char *label, __s32 id)
+{
+	const char *frames[127];
+	char buf[8192];
+	int n;
+
+	if (id < 0)
+		return;
+	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
+	printf("    %-7s", label);
+	for (int i = 0; i < n && i < 10; i++)
+		printf("%s%s", i ? " <- " : "", frames[i]);
+	printf("%s\n", n > 10 ? " <- ..." : "");
+}
+
+static const char *op_label(unsigned kind)
+{
+	switch (kind) {
+	case IT_ISSUE_SYNC_DIRECTION:
+	case IT_ISSUE_SYNC_RANGE:
+	case IT_ISSUE_SYNC_UNMAPPED:
+		return "sync";
+	case IT_ISSUE_LEAK:
+		return "unbind";
+	default:
+		return "unmap";
+	}
+}
+
+static void print_finding_text(struct collector *c, const struct finding *f)
+{
+	printf("%-16s %s %s  x%llu\n", issue_kind_name(f->kind), f->device[0] ? f->device : "?",
+	       f->driver, (unsigned long long)f->count);
+	if (f->kind == IT_ISSUE_LEAK)
+		printf("    %llu mapping(s) still live: first at 0x%llx, %s %llu bytes\n",
+		       (unsigned long long)f->count, (unsigned long long)f->dma_addr,
+		       dir_name(f->map_dir), (unsigned long long)f->map_size);
+	else if (f->kind == IT_ISSUE_UNKNOWN_UNMAP)
+		printf("    dma 0x%llx: %s %s %llu bytes, but the IOMMU had nothing mapped there\n",
+		       (unsigned long long)f->dma_addr, op_label(f->kind), dir_name(f->op_dir),
+		       (unsigned long long)f->op_size);
+	else
+		printf("    dma 0x%llx: mapped %s %llu bytes%s, %s %s %llu bytes\n",
+		       (unsigned long long)f->dma_addr, dir_name(f->map_dir),
+		       (unsigned long long)f->map_size,
+		       f->kind == IT_ISSUE_UNMAP_NENTS ? " (sg)" : "", op_label(f->kind),
+		       dir_name(f->op_dir), (unsigned long long)f->op_size);
+	if (f->kind == IT_ISSUE_UNMAP_NENTS)
+		printf("    sg nents: mapped with %u, unmapped with %u\n", f->map_nents, f->op_nents);
+	print_stack(c, "map:", f->map_stack_id);
+	print_stack(c, op_label(f->kind), f->op_stack_id);
+}
+
+static void print_finding_json(struct collector *c, const struct finding *f)
+{
+	json_object *o = json_object_new_object();
+	char addr[32];
+
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->dma_addr);
+	json_object_object_add(o, "type", json_object_new_string("dma_issue"));
+	json_object_object_add(o, "kind", json_object_new_string(issue_kind_name(f->kind)));
+	json_object_object_add(o, "device", json_object_new_string(f->device));
+	json_object_object_add(o, "driver", json_object_new_string(f->driver));
+	json_object_object_add(o, "dma_addr", json_object_new_string(addr));
+	json_object_object_add(o, "map_dir", json_object_new_string(dir_name(f->map_dir)));
+	json_object_object_add(o, "op_dir", json_object_new_string(dir_name(f->op_dir)));
+	json_object_object_add(o, "map_size", json_object_new_int64(f->map_size));
+	json_object_object_add(o, "op_size", json_object_new_int64(f->op_size));
+	json_object_object_add(o, "map_nents", json_object_new_int(f->map_nents));
+	json_object_object_add(o, "op_nents", json_object_new_int(f->op_nents));
+	json_object_object_add(o, "map_stack", stack_json(c, f->map_stack_id));
+	json_object_object_add(o, "op_stack", stack_json(c, f->op_stack_id));
+	json_object_object_add(o, "count", json_object_new_int64(f->count));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct argp_child children[] = { { &collector_argp, 0, "Collector options:", 0 },
+						      { 0 } };
+	const struct argp argp = { check_options, check_parse, NULL,
+				   "Find DMA API misuse live (the CONFIG_DMA_API_DEBUG checks on a "
+				   "stock kernel). Exit status 1 if anything is found.",
+				   children, NULL, NULL };
+	struct check_args a = {};
+	struct check_state st = {};
+	struct collector c;
+	__u64 start, end;
+	struct snapshot snap;
+	int r;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+		return EXIT_USAGE;
+	st.c = &c;
+	cli_collector_opts()->track_modules = true;
+	r = cli_open_collector(&c, on_event, &st);
+	if (r)
+		return r;
+	for (int cap = CAP_DMA_MAP; cap <= CAP_DMA_SYNC; cap++)
+		if (c.plan.caps[cap].hooks_used == 0 && cap != CAP_DMA_SYNC)
+			fprintf(stderr, "iommutrace check: %s unavailable (%s): its checks are off\n",
+				cap_label(cap), c.plan.caps[cap].detail);
+	if (c.plan.caps[CAP_DRIVER_UNBIND].hooks_used == 0)
+		fprintf(stderr, "iommutrace check: no driver-unbind hook: leaks only with --leak-age\n");
+	fprintf(stderr, "iommutrace check: watching; %s\n",
+		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
+	cli_install_signals();
+	start = mono_ns();
+	while (!g_stop && (!a.duration_ms || (mono_ns() - start) / 1000000 < (__u64)a.duration_ms))
+		collector_poll(&c, 200);
+	collector_poll(&c, 0);
+	end = mono_ns();
+	if (a.leak_age_ms) {
+		struct leak_scan ls = { .st = &st, .now_ns = 0,
+					.min_age_ns = (__u64)a.leak_age_ms * 1000000 };
+		struct timespec ts;
+
+		/* Live-table times are bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ls.now_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		collector_live_scan(&c, 0, leak_one, &ls);
+	}
+	findings_filter(&st.f, a.device, a.driver);
+	findings_sort(&st.f);
+	collector_snapshot(&c, &snap);
+	if (a.json) {
+		for (size_t i = 0; i < st.f.n; i++)
+			print_finding_json(&c, &st.f.v[i]);
+	} else {
+		__u64 total = 0;
+
+		for (size_t i = 0; i < st.f.n; i++)
+			total += st.f.v[i].count;
+		printf("iommutrace check: %zu finding(s), %llu occurrence(s) in %.1fs\n", st.f.n,
+		       (unsigned long long)total, (end - start) / 1e9);
+		for (size_t i = 0; i < st.f.n; i++)
+			print_finding_text(&c, &st.f.v[i]);
+	}
+	if (snap.counters[IT_C_RB_DROPPED] || snap.counters[IT_C_LIVE_OVERFLOW])
+		fprintf(stderr,
+			"iommutrace check: incomplete: %llu events dropped, %llu mappings not tracked "
+			"(raise --ringbuf-kb / --max-mappings)\n",
+			(unsigned long long)snap.counters[IT_C_RB_DROPPED],
+			(unsigned long long)snap.counters[IT_C_LIVE_OVERFLOW]);
+	snapshot_free(&snap);
+	r = st.f.n ? EXIT_FOUND : EXIT_OK;
+	findings_free(&st.f);
+	collector_close(&c);
+	return r;
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/* findings.c: deduplicated DMA API misuse findings (see findings.h). */
+#include "findings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[IT_ISSUE_NR] = {
+	[IT_ISSUE_UNMAP_DIRECTION] = "unmap_direction", [IT_ISSUE_UNMAP_SIZE] = "unmap_size",
+	[IT_ISSUE_UNMAP_NENTS] = "sg_nents",		[IT_ISSUE_DOUBLE_UNMAP] = "double_unmap",
+	[IT_ISSUE_UNKNOWN_UNMAP] = "unknown_unmap",	[IT_ISSUE_SYNC_DIRECTION] = "sync_direction",
+	[IT_ISSUE_SYNC_RANGE] = "sync_range",		[IT_ISSUE_SYNC_UNMAPPED] = "sync_unmapped",
+	[IT_ISSUE_LEAK] = "leak",			[IT_ISSUE_FAULT_IN_MAPPING] = "fault_in_mapping",
+};
+
+const char *issue_kind_name(unsigned kind)
+{
+	return kind < IT_ISSUE_NR && kind_names[kind] ? kind_names[kind] : "?";
+}
+
+const char *dir_name(unsigned dir)
+{
+	static const char *const names[] = { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
+					     "DMA_FROM_DEVICE" };
+
+	return dir < 3 ? names[dir] : "-";
+}
+
+static bool same(const struct finding *a, const struct finding *b)
+{
+	return a->kind == b->kind && a->dev == b->dev && a->map_stack_id == b->map_stack_id &&
+	       a->op_stack_id == b->op_stack_id;
+}
+
+struct finding *findings_add(struct findings *f, const struct finding *one)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct finding *x = &f->v[i];
+
+		if (!same(x, one))
+			continue;
+		x->count += one->count;
+		if (one->last_ns > x->last_ns)
+			x->last_ns = one->last_ns;
+		if (one->first_ns && one->first_ns < x->first_ns)
+			x->first_ns = one->first_ns;
+		return x;
+	}
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct finding *v = realloc(f->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n] = *one;
+	return &f->v[f->n++];
+}
+
+struct finding *findings_add_event(struct findings *f, const struct it_event *e,
+				   const char *device, const char *driver)
+{
+	struct finding one = {
+		.kind = e->kind,
+		.dev = e->dev,
+		.dma_addr = e->addr,
+		.map_dir = e->map_dir,
+		.op_dir = e->dir,
+		.map_size = e->map_size,
+		.op_size = e->size,
+		.map_nents = e->map_nents,
+		.op_nents = e->nents,
+		.map_stack_id = e->map_stack_id,
+		.op_stack_id = e->stack_id,
+		.count = 1,
+		.first_ns = e->ts_ns,
+		.last_ns = e->ts_ns,
+	};
+
+	snprintf(one.device, sizeof(one.device), "%s", device ? device : "");
+	snprintf(one.driver, sizeof(one.driver), "%s", driver ? driver : "");
+	return findings_add(f, &one);
+}
+
+size_t findings_filter(struct findings *f, const char *device, const char *driver)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (device && strcmp(f->v[i].device, device) != 0)
+			continue;
+		if (driver && strcmp(f->v[i].driver, driver) != 0)
+			continue;
+		f->v[k++] = f->v[i];
+	}
+	f->n = k;
+	return k;
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	int r;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	r = strcmp(x->device, y->device);
+	if (r)
+		return r;
+	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+void findings_sort(struct findings *f)
+{
+	if (f->n > 1)
+		qsort(f->v, f->n, sizeof(f->v[0]), finding_cmp);
+}
+
+void findings_free(struct findings *f)
+{
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
