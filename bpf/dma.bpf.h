@@ -84,12 +84,13 @@ static __always_inline void it_note_unmapped(void *ctx, struct it_live_key *k,
 }
 
 /*
- * An unmap of an address that is not live. If it was unmapped recently it is a double unmap.
- * Otherwise it may be a mapping made before iommutrace started — unless the IOMMU shows nothing
- * was mapped there: iommu:unmap inside the call unmapped less than asked, or never fired (the
- * kernel WARNs and returns early when the IOVA is not mapped). flags carries that evidence
- * (IT_FF_*); without a frame (no function hooks) only double unmaps are found. User space keeps
- * a "never fired" unknown unmap only for devices whose IOMMU group translates (DMA, DMA-FQ).
+ * An unmap of an address that is not live. It may be a mapping made before iommutrace started
+ * (or whose map it missed) — unless the IOMMU shows nothing was mapped there: iommu:unmap inside
+ * the call unmapped less than asked, or never fired (the kernel WARNs and returns early when the
+ * IOVA is not mapped). flags carries that evidence (IT_FF_*). Then, if it was unmapped recently, it
+ * is a double unmap, else unknown. Without a frame (no function hooks) only double unmaps are
+ * found, without that evidence. User space keeps a "never fired" unknown unmap only for devices
+ * whose IOMMU group translates (DMA, DMA-FQ).
  */
 static __always_inline void it_unmap_untracked(void *ctx, __u64 dev, __u64 addr, __u64 size,
 					       __u8 dir, __u32 flags, bool have_frame)
@@ -99,12 +100,16 @@ static __always_inline void it_unmap_untracked(void *ctx, __u64 dev, __u64 addr,
 	struct it_dev_stats *s = it_dev(dev);
 	struct it_event e = {};
 
+	/* The IOMMU unmapped a whole mapping: a real one whose map we did not see (made before we
+	 * started, or its exit program skipped by the kernel), not a double or unknown unmap. */
+	if (have_frame && (flags & IT_FF_PGT_SEEN) && !(flags & IT_FF_PGT_SHORT))
+		return;
 	if (u) {
 		it_issue(ctx, s, IT_ISSUE_DOUBLE_UNMAP, dev, addr, size, dir, 0, u->size, 0, u->dir,
 			 0, u->map_stack_id);
 		return;
 	}
-	if (!have_frame || ((flags & IT_FF_PGT_SEEN) && !(flags & IT_FF_PGT_SHORT)))
+	if (!have_frame)
 		return;
 	it_event_init(&e, IT_EV_DMA_ISSUE, dev);
 	e.kind = IT_ISSUE_UNKNOWN_UNMAP;

@@ -3,7 +3,8 @@
  * cmd_check.c: `iommutrace check` — the DMA-API debug checks, live, on a stock kernel: unmaps and
  * syncs that disagree with the mapping, double and unknown unmaps, sg nents mismatches, and
  * mappings leaked at driver unbind (or older than --leak-age). Findings are deduplicated by stack
- * pair and printed when the check ends; exit status 1 if there is any, so it can gate a driver's CI.
+ * pair and printed when the check ends; exit status 1 if there is any, so it can gate a driver's
+ * CI.
  */
 #include "cli.h"
 #include "devices.h"
@@ -29,13 +30,13 @@ struct check_state {
 };
 
 static const struct argp_option check_options[] = {
-	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0 },
-	{ "device", 'D', "BDF", 0, "Only findings for this device (e.g. 0000:00:03.0)", 0 },
-	{ "driver", 'r', "NAME", 0, "Only findings for devices bound to this driver", 0 },
-	{ "leak-age", 'a', "DURATION", 0,
-	  "At the end, also report mappings live for longer than DURATION as leaks", 0 },
-	{ "json", 'j', NULL, 0, "One JSON object per finding", 0 },
-	{ 0 },
+    {"duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0},
+    {"device", 'D', "BDF", 0, "Only findings for this device (e.g. 0000:00:03.0)", 0},
+    {"driver", 'r', "NAME", 0, "Only findings for devices bound to this driver", 0},
+    {"leak-age", 'a', "DURATION", 0,
+     "At the end, also report mappings live for longer than DURATION as leaks", 0},
+    {"json", 'j', NULL, 0, "One JSON object per finding", 0},
+    {0},
 };
 
 static error_t check_parse(int key, char *arg, struct argp_state *state)
@@ -100,18 +101,18 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 {
 	struct leak_scan *ls = ctx;
 	struct finding one = {
-		.kind = IT_ISSUE_LEAK,
-		.dev = k->dev,
-		.dma_addr = k->dma_addr,
-		.map_dir = v->dir,
-		.op_dir = IT_DIR_NONE,
-		.map_size = v->size,
-		.map_nents = v->nents,
-		.map_stack_id = v->stack_id,
-		.op_stack_id = ls->unbind ? ls->unbind->stack_id : -1,
-		.count = 1,
-		.first_ns = v->map_ns,
-		.last_ns = v->map_ns,
+	    .kind = IT_ISSUE_LEAK,
+	    .dev = k->dev,
+	    .dma_addr = k->dma_addr,
+	    .map_dir = v->dir,
+	    .op_dir = IT_DIR_NONE,
+	    .map_size = v->size,
+	    .map_nents = v->nents,
+	    .map_stack_id = v->stack_id,
+	    .op_stack_id = ls->unbind ? ls->unbind->stack_id : -1,
+	    .count = 1,
+	    .first_ns = v->map_ns,
+	    .last_ns = v->map_ns,
 	};
 
 	if (!ls->unbind && ls->now_ns - v->map_ns < ls->min_age_ns)
@@ -139,7 +140,7 @@ static void on_event(void *ctx, const struct it_event *e)
 		findings_add_event(&st->f, e, name, driver);
 	} else if (e->type == IT_EV_UNBIND) {
 		struct it_dev_info info;
-		struct leak_scan ls = { .st = st, .unbind = e };
+		struct leak_scan ls = {.st = st, .unbind = e};
 
 		st->unbinds++;
 		/* The driver is gone from sysfs now: use the one BPF saw while it was bound. */
@@ -242,7 +243,8 @@ static void print_finding_text(struct collector *c, const struct finding *f)
 		       f->kind == IT_ISSUE_UNMAP_NENTS ? " (sg)" : "", op_label(f->kind),
 		       dir_name(f->op_dir), (unsigned long long)f->op_size);
 	if (f->kind == IT_ISSUE_UNMAP_NENTS)
-		printf("    sg nents: mapped with %u, unmapped with %u\n", f->map_nents, f->op_nents);
+		printf("    sg nents: mapped with %u, unmapped with %u\n", f->map_nents,
+		       f->op_nents);
 	print_stack(c, "map:", f->map_stack_id);
 	print_stack(c, op_label(f->kind), f->op_stack_id);
 }
@@ -273,12 +275,16 @@ static void print_finding_json(struct collector *c, const struct finding *f)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct argp_child children[] = { { &collector_argp, 0, "Collector options:", 0 },
-						      { 0 } };
-	const struct argp argp = { check_options, check_parse, NULL,
-				   "Find DMA API misuse live (the CONFIG_DMA_API_DEBUG checks on a "
-				   "stock kernel). Exit status 1 if anything is found.",
-				   children, NULL, NULL };
+	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
+						     {0}};
+	const struct argp argp = {check_options,
+				  check_parse,
+				  NULL,
+				  "Find DMA API misuse live (the CONFIG_DMA_API_DEBUG checks on a "
+				  "stock kernel). Exit status 1 if anything is found.",
+				  children,
+				  NULL,
+				  NULL};
 	struct check_args a = {};
 	struct check_state st = {};
 	struct collector c;
@@ -295,10 +301,12 @@ int cmd_check(int argc, char **argv)
 		return r;
 	for (int cap = CAP_DMA_MAP; cap <= CAP_DMA_SYNC; cap++)
 		if (c.plan.caps[cap].hooks_used == 0 && cap != CAP_DMA_SYNC)
-			fprintf(stderr, "iommutrace check: %s unavailable (%s): its checks are off\n",
+			fprintf(stderr,
+				"iommutrace check: %s unavailable (%s): its checks are off\n",
 				cap_label(cap), c.plan.caps[cap].detail);
 	if (c.plan.caps[CAP_DRIVER_UNBIND].hooks_used == 0)
-		fprintf(stderr, "iommutrace check: no driver-unbind hook: leaks only with --leak-age\n");
+		fprintf(stderr,
+			"iommutrace check: no driver-unbind hook: leaks only with --leak-age\n");
 	fprintf(stderr, "iommutrace check: watching; %s\n",
 		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	cli_install_signals();
@@ -308,8 +316,8 @@ int cmd_check(int argc, char **argv)
 	collector_poll(&c, 0);
 	end = mono_ns();
 	if (a.leak_age_ms) {
-		struct leak_scan ls = { .st = &st, .now_ns = 0,
-					.min_age_ns = (__u64)a.leak_age_ms * 1000000 };
+		struct leak_scan ls = {
+		    .st = &st, .now_ns = 0, .min_age_ns = (__u64)a.leak_age_ms * 1000000};
 		struct timespec ts;
 
 		/* Live-table times are bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
@@ -334,11 +342,12 @@ int cmd_check(int argc, char **argv)
 			print_finding_text(&c, &st.f.v[i]);
 	}
 	if (snap.counters[IT_C_RB_DROPPED] || snap.counters[IT_C_LIVE_OVERFLOW])
-		fprintf(stderr,
-			"iommutrace check: incomplete: %llu events dropped, %llu mappings not tracked "
-			"(raise --ringbuf-kb / --max-mappings)\n",
-			(unsigned long long)snap.counters[IT_C_RB_DROPPED],
-			(unsigned long long)snap.counters[IT_C_LIVE_OVERFLOW]);
+		fprintf(
+		    stderr,
+		    "iommutrace check: incomplete: %llu events dropped, %llu mappings not tracked "
+		    "(raise --ringbuf-kb / --max-mappings)\n",
+		    (unsigned long long)snap.counters[IT_C_RB_DROPPED],
+		    (unsigned long long)snap.counters[IT_C_LIVE_OVERFLOW]);
 	snapshot_free(&snap);
 	r = st.f.n ? EXIT_FOUND : EXIT_OK;
 	findings_free(&st.f);

@@ -15,6 +15,28 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Read kernel symbols again when the set of loaded modules changed, keeping the old ones. */
+static void refresh_symbols(struct collector *c)
+{
+	unsigned long h = 5381;
+	char line[512];
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		for (const char *p = line; *p; p++)
+			h = h * 33 + (unsigned char)*p;
+	fclose(f);
+	if (c->ksyms && h == c->modules_hash)
+		return;
+	c->modules_hash = h;
+	if (!c->ksyms)
+		c->ksyms = ksyms_load();
+	else
+		ksyms_merge(c->ksyms, ksyms_load());
+}
+
 static int verbosity;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -233,34 +255,14 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 		}
 	}
 	sources_summarize(&c->plan);
+	if (o->track_modules)
+		refresh_symbols(c); /* before reporting ready: a module may come and go quickly */
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), handle_event, c, NULL);
 	if (!c->rb) {
 		snprintf(err, errlen, "cannot set up the ring buffer: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
-}
-
-/* Read kernel symbols again when the set of loaded modules changed, keeping the old ones. */
-static void refresh_symbols(struct collector *c)
-{
-	unsigned long h = 5381;
-	char line[512];
-	FILE *f = fopen("/proc/modules", "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		for (const char *p = line; *p; p++)
-			h = h * 33 + (unsigned char)*p;
-	fclose(f);
-	if (c->ksyms && h == c->modules_hash)
-		return;
-	c->modules_hash = h;
-	if (!c->ksyms)
-		c->ksyms = ksyms_load();
-	else
-		ksyms_merge(c->ksyms, ksyms_load());
 }
 
 int collector_poll(struct collector *c, int timeout_ms)

@@ -7,11 +7,16 @@
 #include <string.h>
 
 static const char *const kind_names[IT_ISSUE_NR] = {
-	[IT_ISSUE_UNMAP_DIRECTION] = "unmap_direction", [IT_ISSUE_UNMAP_SIZE] = "unmap_size",
-	[IT_ISSUE_UNMAP_NENTS] = "sg_nents",		[IT_ISSUE_DOUBLE_UNMAP] = "double_unmap",
-	[IT_ISSUE_UNKNOWN_UNMAP] = "unknown_unmap",	[IT_ISSUE_SYNC_DIRECTION] = "sync_direction",
-	[IT_ISSUE_SYNC_RANGE] = "sync_range",		[IT_ISSUE_SYNC_UNMAPPED] = "sync_unmapped",
-	[IT_ISSUE_LEAK] = "leak",			[IT_ISSUE_FAULT_IN_MAPPING] = "fault_in_mapping",
+    [IT_ISSUE_UNMAP_DIRECTION] = "unmap_direction",
+    [IT_ISSUE_UNMAP_SIZE] = "unmap_size",
+    [IT_ISSUE_UNMAP_NENTS] = "sg_nents",
+    [IT_ISSUE_DOUBLE_UNMAP] = "double_unmap",
+    [IT_ISSUE_UNKNOWN_UNMAP] = "unknown_unmap",
+    [IT_ISSUE_SYNC_DIRECTION] = "sync_direction",
+    [IT_ISSUE_SYNC_RANGE] = "sync_range",
+    [IT_ISSUE_SYNC_UNMAPPED] = "sync_unmapped",
+    [IT_ISSUE_LEAK] = "leak",
+    [IT_ISSUE_FAULT_IN_MAPPING] = "fault_in_mapping",
 };
 
 const char *issue_kind_name(unsigned kind)
@@ -21,8 +26,8 @@ const char *issue_kind_name(unsigned kind)
 
 const char *dir_name(unsigned dir)
 {
-	static const char *const names[] = { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
-					     "DMA_FROM_DEVICE" };
+	static const char *const names[] = {"DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
+					    "DMA_FROM_DEVICE"};
 
 	return dir < 3 ? names[dir] : "-";
 }
@@ -60,24 +65,24 @@ struct finding *findings_add(struct findings *f, const struct finding *one)
 	return &f->v[f->n++];
 }
 
-struct finding *findings_add_event(struct findings *f, const struct it_event *e,
-				   const char *device, const char *driver)
+struct finding *findings_add_event(struct findings *f, const struct it_event *e, const char *device,
+				   const char *driver)
 {
 	struct finding one = {
-		.kind = e->kind,
-		.dev = e->dev,
-		.dma_addr = e->addr,
-		.map_dir = e->map_dir,
-		.op_dir = e->dir,
-		.map_size = e->map_size,
-		.op_size = e->size,
-		.map_nents = e->map_nents,
-		.op_nents = e->nents,
-		.map_stack_id = e->map_stack_id,
-		.op_stack_id = e->stack_id,
-		.count = 1,
-		.first_ns = e->ts_ns,
-		.last_ns = e->ts_ns,
+	    .kind = e->kind,
+	    .dev = e->dev,
+	    .dma_addr = e->addr,
+	    .map_dir = e->map_dir,
+	    .op_dir = e->dir,
+	    .map_size = e->map_size,
+	    .op_size = e->size,
+	    .map_nents = e->map_nents,
+	    .op_nents = e->nents,
+	    .map_stack_id = e->map_stack_id,
+	    .op_stack_id = e->stack_id,
+	    .count = 1,
+	    .first_ns = e->ts_ns,
+	    .last_ns = e->ts_ns,
 	};
 
 	snprintf(one.device, sizeof(one.device), "%s", device ? device : "");

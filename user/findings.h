@@ -37,8 +37,8 @@ const char *dir_name(unsigned dir);
 /* Add one occurrence (count of them); returns the finding it was merged into, NULL on ENOMEM. */
 struct finding *findings_add(struct findings *f, const struct finding *one);
 /* Add from a ring-buffer record. */
-struct finding *findings_add_event(struct findings *f, const struct it_event *e,
-				   const char *device, const char *driver);
+struct finding *findings_add_event(struct findings *f, const struct it_event *e, const char *device,
+				   const char *driver);
 /* Keep only those matching device/driver (NULL: any). Returns how many remain. */
 size_t findings_filter(struct findings *f, const char *device, const char *driver);
 /* Sort by kind, then device, then count (descending). */

@@ -33,12 +33,21 @@ struct ksyms *ksyms_parse(void *stdio_file)
 	if (!k)
 		return NULL;
 	while (fgets(line, sizeof(line), f)) {
-		char type, name[256], mod[128] = "";
-		unsigned long long addr;
-		int n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name, mod);
+		/* "ffffffff81000000 T name\t[module]": parsed by hand, sscanf is slow under TCG. */
+		char *end, *name, *mod;
+		unsigned long long addr = strtoull(line, &end, 16);
+		char type;
 
-		if (n < 3 || !addr || (type != 't' && type != 'T'))
+		if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
 			continue;
+		type = end[1];
+		if (!addr || (type != 't' && type != 'T'))
+			continue;
+		name = end + 3;
+		name[strcspn(name, "\n")] = 0;
+		mod = strchr(name, '\t');
+		if (mod)
+			*mod++ = 0;
 		if (k->n == cap) {
 			size_t ncap = cap ? cap * 2 : 4096;
 			struct ksym *s = realloc(k->syms, ncap * sizeof(*s));
@@ -48,10 +57,10 @@ struct ksyms *ksyms_parse(void *stdio_file)
 			k->syms = s;
 			cap = ncap;
 		}
-		if (mod[0]) {
+		if (mod && mod[0] == '[') {
 			char full[400];
 
-			snprintf(full, sizeof(full), "%s [%s]", name, mod);
+			snprintf(full, sizeof(full), "%s %s", name, mod);
 			k->syms[k->n].name = strdup(full);
 		} else {
 			k->syms[k->n].name = strdup(name);

@@ -24,7 +24,7 @@ module_param(count, int, 0444);
 MODULE_PARM_DESC(count, "how many times");
 
 #define BUF_ORDER 1 /* two pages: room for the oversized unmaps and syncs */
-#define BUF_SIZE (PAGE_SIZE << BUF_ORDER)
+#define BUF_SIZE  (PAGE_SIZE << BUF_ORDER)
 
 struct edu {
 	struct pci_dev *pdev;
@@ -159,11 +159,15 @@ static const struct {
 	const char *name;
 	void (*fn)(struct device *dev, struct edu *e);
 } bugs[] = {
-	{ "unmap_direction", edu_bug_unmap_direction }, { "unmap_size", edu_bug_unmap_size },
-	{ "double_unmap", edu_bug_double_unmap },	{ "unknown_unmap", edu_bug_unknown_unmap },
-	{ "sg_nents", edu_bug_sg_nents },		{ "sync_direction", edu_bug_sync_direction },
-	{ "sync_range", edu_bug_sync_range },		{ "sync_unmapped", edu_bug_sync_unmapped },
-	{ "leak", edu_bug_leak },
+    {"unmap_direction", edu_bug_unmap_direction},
+    {"unmap_size", edu_bug_unmap_size},
+    {"double_unmap", edu_bug_double_unmap},
+    {"unknown_unmap", edu_bug_unknown_unmap},
+    {"sg_nents", edu_bug_sg_nents},
+    {"sync_direction", edu_bug_sync_direction},
+    {"sync_range", edu_bug_sync_range},
+    {"sync_unmapped", edu_bug_sync_unmapped},
+    {"leak", edu_bug_leak},
 };
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -205,7 +209,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 			for (n = 0; n < count; n++)
 				bugs[i].fn(dev, e);
-			dev_info(dev, "iommutrace_edu: made the %s mistake %d times\n", mode, count);
+			dev_info(dev, "iommutrace_edu: made the %s mistake %d times\n", mode,
+				 count);
 			return 0;
 		}
 	}
@@ -215,20 +220,21 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 static void edu_remove(struct pci_dev *pdev)
 {
-	/* Nothing to undo: buffers are devm-managed; a leak-mode mapping is left live on purpose. */
+	/* Nothing to undo: buffers are devm-managed; a leak-mode mapping is left live on purpose.
+	 */
 }
 
 static const struct pci_device_id edu_ids[] = {
-	{ PCI_DEVICE(0x1234, 0x11e8) },
-	{ 0 },
+    {PCI_DEVICE(0x1234, 0x11e8)},
+    {0},
 };
 MODULE_DEVICE_TABLE(pci, edu_ids);
 
 static struct pci_driver edu_driver = {
-	.name = "iommutrace_edu",
-	.id_table = edu_ids,
-	.probe = edu_probe,
-	.remove = edu_remove,
+    .name = "iommutrace_edu",
+    .id_table = edu_ids,
+    .probe = edu_probe,
+    .remove = edu_remove,
 };
 module_pci_driver(edu_driver);
 MODULE_LICENSE("GPL");
