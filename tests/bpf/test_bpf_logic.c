@@ -467,6 +467,60 @@ static void test_coherent_alloc_free(void **state)
 	assert_int_equal(ctx_depth(), 0);
 }
 
+/* Unmap of an untracked address: the IOMMU's evidence decides between a real mapping we did not
+ * see, a double unmap and an unknown one. */
+static void test_double_and_unknown_unmap(void **state)
+{
+	(void)state;
+	/* Mapped and unmapped while traced, then unmapped again: nothing left in the IOMMU. */
+	map_one(DEV_A, 0x8000ULL, 4096, IT_DIR_TO_DEVICE);
+	unmap_one(DEV_A, 0x8000ULL, 4096, IT_DIR_TO_DEVICE);
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0x8000ULL, 4096ULL, 1ULL, 0ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL); /* no iommu:unmap: the kernel returned early */
+	/* Never mapped. */
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0x9000ULL, 4096ULL, 1ULL, 0ULL);
+	RUN(tp_iommu_unmap, 3, 0x9000ULL, 4096ULL, 0ULL); /* unmapped 0 of 4096 */
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	/* Mapped before we started: the IOMMU unmaps it in full, no finding. */
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0xa000ULL, 4096ULL, 1ULL, 0ULL);
+	RUN(tp_iommu_unmap, 3, 0xa000ULL, 4096ULL, 4096ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	/* Its address was unmapped before, but the IOMMU had it mapped again (a map we missed). */
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0x8000ULL, 4096ULL, 1ULL, 0ULL);
+	RUN(tp_iommu_unmap, 3, 0x8000ULL, 4096ULL, 4096ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 2);
+	assert_int_equal(events[0].kind, IT_ISSUE_DOUBLE_UNMAP);
+	assert_int_equal(events[0].addr, 0x8000);
+	assert_true(events[0].map_stack_id >= 0);
+	assert_int_equal(events[1].kind, IT_ISSUE_UNKNOWN_UNMAP);
+	assert_int_equal(events[1].addr, 0x9000);
+	assert_true(events[1].aux & IT_FF_PGT_SEEN);
+	assert_true(events[1].aux & IT_FF_PGT_SHORT);
+}
+
+static void test_sync_checks(void **state)
+{
+	(void)state;
+	map_one(DEV_A, 0xb000ULL, 4096, IT_DIR_TO_DEVICE);
+	RUN(tp_sync_cpu, 4, DEV_A, 0xb000ULL, 4096ULL, (__u64)IT_DIR_FROM_DEVICE); /* direction */
+	RUN(tp_sync_dev, 4, DEV_A, 0xb000ULL, 4096ULL, (__u64)IT_DIR_TO_DEVICE);   /* fine */
+	RUN(tp_sync_dev, 4, DEV_A, 0xb000ULL, 8192ULL, (__u64)IT_DIR_TO_DEVICE);   /* range */
+	unmap_one(DEV_A, 0xb000ULL, 4096, IT_DIR_TO_DEVICE);
+	RUN(tp_sync_cpu, 4, DEV_A, 0xb000ULL, 4096ULL, (__u64)IT_DIR_TO_DEVICE); /* unmapped */
+	RUN(tp_sync_cpu, 4, DEV_A, 0xc123ULL, 64ULL, (__u64)IT_DIR_TO_DEVICE);	 /* unknown: none */
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 3);
+	assert_int_equal(events[0].kind, IT_ISSUE_SYNC_DIRECTION);
+	assert_int_equal(events[1].kind, IT_ISSUE_SYNC_RANGE);
+	assert_int_equal(events[1].map_size, 4096);
+	assert_int_equal(events[1].size, 8192);
+	assert_int_equal(events[2].kind, IT_ISSUE_SYNC_UNMAPPED);
+	assert_int_equal(dev_stats(DEV_A).sync_cpu, 3);
+	assert_int_equal(dev_stats(DEV_A).sync_dev, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +539,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_io_page_fault_event, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_coherent_alloc_free, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_double_and_unknown_unmap, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_sync_checks, setup_fn, teardown),
 	};
 	cpu_set_t one;
 

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_findings.c: deduplication, filtering and naming of DMA API findings. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "findings.h"
+
+#include <string.h>
+
+static struct it_event ev(__u16 kind, __u64 dev, __s32 map_stack, __s32 op_stack, __u64 ts)
+{
+	struct it_event e = { .type = IT_EV_DMA_ISSUE, .kind = kind, .dev = dev, .addr = 0x1000,
+			      .size = 4096, .map_size = 8192, .dir = IT_DIR_FROM_DEVICE,
+			      .map_dir = IT_DIR_TO_DEVICE, .stack_id = op_stack,
+			      .map_stack_id = map_stack, .ts_ns = ts };
+	return e;
+}
+
+static void test_dedupe_by_stack_pair(void **state)
+{
+	struct findings f = {};
+	struct it_event e;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		e = ev(IT_ISSUE_UNMAP_DIRECTION, 0xa, 1, 2, 100 + i);
+		assert_non_null(findings_add_event(&f, &e, "0000:00:03.0", "edu"));
+	}
+	e = ev(IT_ISSUE_UNMAP_DIRECTION, 0xa, 1, 3, 5); /* another offending stack */
+	findings_add_event(&f, &e, "0000:00:03.0", "edu");
+	e = ev(IT_ISSUE_UNMAP_SIZE, 0xa, 1, 2, 7); /* another kind */
+	findings_add_event(&f, &e, "0000:00:03.0", "edu");
+	e = ev(IT_ISSUE_UNMAP_DIRECTION, 0xb, 1, 2, 9); /* another device */
+	findings_add_event(&f, &e, "0000:00:02.0", "nvme");
+	assert_int_equal(f.n, 4);
+	assert_int_equal(f.v[0].count, 1000);
+	assert_int_equal(f.v[0].first_ns, 100);
+	assert_int_equal(f.v[0].last_ns, 1099);
+	assert_int_equal(f.v[0].map_dir, IT_DIR_TO_DEVICE);
+	assert_int_equal(f.v[0].op_dir, IT_DIR_FROM_DEVICE);
+	findings_sort(&f);
+	assert_int_equal(f.v[0].kind, IT_ISSUE_UNMAP_DIRECTION);
+	assert_string_equal(f.v[0].device, "0000:00:02.0");
+	assert_int_equal(findings_filter(&f, NULL, "edu"), 3);
+	assert_int_equal(findings_filter(&f, "0000:00:03.0", NULL), 3);
+	assert_int_equal(findings_filter(&f, "0000:00:09.0", NULL), 0);
+	findings_free(&f);
+}
+
+static void test_names(void **state)
+{
+	static const char *const want[] = { "unmap_direction", "unmap_size", "sg_nents",
+					    "double_unmap", "unknown_unmap", "sync_direction",
+					    "sync_range", "sync_unmapped", "leak",
+					    "fault_in_mapping" };
+
+	(void)state;
+	for (unsigned k = IT_ISSUE_UNMAP_DIRECTION; k < IT_ISSUE_NR; k++)
+		assert_string_equal(issue_kind_name(k), want[k - 1]);
+	assert_string_equal(issue_kind_name(0), "?");
+	assert_string_equal(issue_kind_name(999), "?");
+	assert_string_equal(dir_name(IT_DIR_TO_DEVICE), "DMA_TO_DEVICE");
+	assert_string_equal(dir_name(IT_DIR_NONE), "-");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dedupe_by_stack_pair),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);
+}
