@@ -429,25 +429,6 @@ const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size
 	return buf;
 }
 
-int collector_prog_stats(struct collector *c, __u64 *run_ns, __u64 *run_cnt)
-{
-	struct bpf_program *prog;
-
-	*run_ns = *run_cnt = 0;
-	bpf_object__for_each_program(prog, c->skel->obj)
-	{
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		*run_ns += info.run_time_ns;
-		*run_cnt += info.run_cnt;
-	}
-	return 0;
-}
-
 int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info)
 {
 	memset(info, 0, sizeof(*info));

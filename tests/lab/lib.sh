@@ -20,13 +20,6 @@ wait_for_line() { # file regex timeout_s
 	return 1
 }
 
-# Start a bpftrace counter that is ready (all probes attached) when this returns.
-start_bpftrace() { # outfile program
-	bpftrace -e "BEGIN { printf(\"ready\\n\"); } $2" >"$1" 2>&1 &
-	BPFTRACE_PID=$!
-	wait_for_line "$1" '^ready' 60 || { cat "$1" >&2; return 1; }
-}
-
 # Start iommutrace top --json; ready once it printed its first interval.
 start_iommutrace_top() { # outfile args...
 	local f=$1
