@@ -72,6 +72,31 @@ static void dev_iova(const struct snapshot *s, __u64 dev, struct it_dom_stats *o
 	}
 }
 
+/* One device over one interval: its counters (delta and total), IOVA of its domains, sysfs. */
+struct dev_interval {
+	struct it_dev_stats delta;
+	struct it_dom_stats io, io_delta;
+	struct dev_sysfs sf;
+	const char *driver; /* bound now, else the one BPF saw */
+};
+
+static void dev_interval(const struct snapshot *cur, const struct snapshot *prev,
+			 const struct dev_snap *d, struct dev_interval *out)
+{
+	const struct dev_snap *p = snapshot_dev(prev, d->key);
+	struct it_dom_stats io_prev;
+
+	if (p)
+		u64_struct_delta(&out->delta, &d->st, &p->st, sizeof(out->delta));
+	else
+		out->delta = d->st;
+	dev_iova(cur, d->key, &out->io);
+	dev_iova(prev, d->key, &io_prev);
+	u64_struct_delta(&out->io_delta, &out->io, &io_prev, sizeof(io_prev));
+	dev_sysfs_lookup("/sys", d->info.name, &out->sf);
+	out->driver = out->sf.driver[0] ? out->sf.driver : d->info.driver;
+}
+
 static void add_stats_json(json_object *o, const struct it_dev_stats *st,
 			   const struct it_dom_stats *io)
 {
@@ -107,33 +132,23 @@ static void print_json(const struct snapshot *cur, const struct snapshot *prev, 
 		       long iter)
 {
 	for (size_t i = 0; i < cur->ndev; i++) {
-		const struct dev_snap *d = &cur->devs[i], *p = snapshot_dev(prev, d->key);
-		struct it_dev_stats delta;
-		struct it_dom_stats io, io_prev, io_delta;
-		struct dev_sysfs sf;
+		const struct dev_snap *d = &cur->devs[i];
+		struct dev_interval di;
 		json_object *o = json_object_new_object(), *tot = json_object_new_object();
 		json_object *dl = json_object_new_object();
 
-		dev_iova(cur, d->key, &io);
-		dev_iova(prev, d->key, &io_prev);
-		u64_struct_delta(&io_delta, &io, &io_prev, sizeof(io));
-		if (p)
-			u64_struct_delta(&delta, &d->st, &p->st, sizeof(delta));
-		else
-			delta = d->st;
-		dev_sysfs_lookup("/sys", d->info.name, &sf);
+		dev_interval(cur, prev, d, &di);
 		json_object_object_add(o, "type", json_object_new_string("device"));
 		json_object_object_add(o, "iteration", json_object_new_int64(iter));
 		json_object_object_add(o, "interval_s", json_object_new_double(secs));
 		json_object_object_add(
 		    o, "device", d->info.name[0] ? json_object_new_string(d->info.name) : NULL);
-		json_object_object_add(
-		    o, "driver", json_object_new_string(sf.driver[0] ? sf.driver : d->info.driver));
+		json_object_object_add(o, "driver", json_object_new_string(di.driver));
 		json_object_object_add(o, "iommu_group",
-				       sf.group >= 0 ? json_object_new_int(sf.group) : NULL);
+				       di.sf.group >= 0 ? json_object_new_int(di.sf.group) : NULL);
 		json_object_object_add(o, "live", json_object_new_int64(dev_live(&d->st)));
-		add_stats_json(dl, &delta, &io_delta);
-		add_stats_json(tot, &d->st, &io);
+		add_stats_json(dl, &di.delta, &di.io_delta);
+		add_stats_json(tot, &d->st, &di.io);
 		json_object_object_add(o, "interval", dl);
 		json_object_object_add(o, "total", tot);
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -166,32 +181,24 @@ static void print_text(const struct collector *c, const struct snapshot *cur,
 	       "UNMAP/s", "MB/s", "LIVE", "PGTMAP/s", "IOVA/s", "MISS%", "MAP_P99", "IOVA_P99",
 	       "FAULT/s", "ISSUES");
 	for (size_t i = 0; i < cur->ndev; i++) {
-		const struct dev_snap *d = &cur->devs[i], *p = snapshot_dev(prev, d->key);
-		struct it_dev_stats dl;
-		struct it_dom_stats io, io_prev, iod;
-		struct dev_sysfs sf;
+		const struct dev_snap *d = &cur->devs[i];
+		struct dev_interval di;
+		const struct it_dev_stats *dl = &di.delta;
+		const struct it_dom_stats *iod = &di.io_delta;
 
-		if (p)
-			u64_struct_delta(&dl, &d->st, &p->st, sizeof(dl));
-		else
-			dl = d->st;
-		dev_iova(cur, d->key, &io);
-		dev_iova(prev, d->key, &io_prev);
-		u64_struct_delta(&iod, &io, &io_prev, sizeof(io));
-		dev_sysfs_lookup("/sys", d->info.name, &sf);
-		dev_label(label, sizeof(label), d->info.name,
-			  sf.driver[0] ? sf.driver : d->info.driver);
-		printf(
-		    "%-26.26s %8.0f %8.0f %8.2f %7lld %8.0f %8.0f %6.1f %8s %8s %7.0f %6llu\n",
-		    label, (dl.map + dl.map_sg + dl.alloc) / secs,
-		    (dl.unmap + dl.unmap_sg + dl.free) / secs,
-		    (dl.map_bytes + dl.map_sg_bytes) / secs / 1e6, (long long)dev_live(&d->st),
-		    dl.pgt_map / secs, iod.allocs / secs,
-		    iod.allocs ? 100.0 * iod.cache_misses / iod.allocs : 0.0,
-		    fmt_ns(p99, sizeof(p99), hist_quantile(dl.hist[IT_H_MAP], IT_HIST_SLOTS, 0.99)),
-		    fmt_ns(ap99, sizeof(ap99),
-			   hist_quantile(iod.hist[IT_H_ALLOC], IT_HIST_SLOTS, 0.99)),
-		    dl.faults / secs, (unsigned long long)d->st.issues);
+		dev_interval(cur, prev, d, &di);
+		dev_label(label, sizeof(label), d->info.name, di.driver);
+		printf("%-26.26s %8.0f %8.0f %8.2f %7lld %8.0f %8.0f %6.1f %8s %8s %7.0f %6llu\n",
+		       label, (dl->map + dl->map_sg + dl->alloc) / secs,
+		       (dl->unmap + dl->unmap_sg + dl->free) / secs,
+		       (dl->map_bytes + dl->map_sg_bytes) / secs / 1e6, (long long)dev_live(&d->st),
+		       dl->pgt_map / secs, iod->allocs / secs,
+		       iod->allocs ? 100.0 * iod->cache_misses / iod->allocs : 0.0,
+		       fmt_ns(p99, sizeof(p99),
+			      hist_quantile(dl->hist[IT_H_MAP], IT_HIST_SLOTS, 0.99)),
+		       fmt_ns(ap99, sizeof(ap99),
+			      hist_quantile(iod->hist[IT_H_ALLOC], IT_HIST_SLOTS, 0.99)),
+		       dl->faults / secs, (unsigned long long)d->st.issues);
 	}
 	printf(
 	    "drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion misses "
