@@ -23,10 +23,18 @@ struct check_args {
 	const char *device, *driver;
 };
 
+/* What sysfs says about a device, looked up once per device, not once per event. */
+struct dev_names {
+	__u64 dev;
+	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
+	bool translated; /* IOMMU group type DMA or DMA-FQ */
+};
+
 struct check_state {
 	struct collector *c;
 	struct findings f;
-	__u64 unbinds;
+	struct dev_names *devs;
+	size_t ndevs;
 };
 
 static const struct argp_option check_options[] = {
@@ -68,26 +76,43 @@ static error_t check_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* Device name and the driver bound now (sysfs), else the one BPF saw first. */
-static void dev_names(struct collector *c, __u64 dev, char *name, char *driver)
+/*
+ * A device's name, driver (bound now, else the one BPF saw first) and whether its DMA goes through
+ * IOMMU page tables; cached until the device's driver unbinds.
+ */
+static const struct dev_names *dev_names(struct check_state *st, __u64 dev)
 {
 	struct it_dev_info info;
+	struct dev_names *n, *more;
 	struct dev_sysfs sf;
 
-	collector_dev_info(c, dev, &info);
-	snprintf(name, IT_NAME_LEN, "%s", info.name);
-	dev_sysfs_lookup("/sys", info.name, &sf);
-	snprintf(driver, IT_NAME_LEN, "%s", sf.driver[0] ? sf.driver : info.driver);
+	for (size_t i = 0; i < st->ndevs; i++)
+		if (st->devs[i].dev == dev)
+			return &st->devs[i];
+	more = realloc(st->devs, (st->ndevs + 1) * sizeof(*more));
+	if (!more) {
+		static struct dev_names unknown;
+
+		return &unknown;
+	}
+	st->devs = more;
+	n = &st->devs[st->ndevs++];
+	memset(n, 0, sizeof(*n));
+	n->dev = dev;
+	collector_dev_info(st->c, dev, &info);
+	snprintf(n->name, sizeof(n->name), "%s", info.name);
+	if (dev_sysfs_lookup("/sys", info.name, &sf) == 0 && sf.group >= 0)
+		n->translated =
+		    strcmp(sf.group_type, "DMA") == 0 || strcmp(sf.group_type, "DMA-FQ") == 0;
+	snprintf(n->driver, sizeof(n->driver), "%s", sf.driver[0] ? sf.driver : info.driver);
+	return n;
 }
 
-/* Whether the device's DMA goes through IOMMU page tables (group type DMA or DMA-FQ). */
-static bool dev_translated(const char *name)
+static void dev_names_forget(struct check_state *st, __u64 dev)
 {
-	struct dev_sysfs sf;
-
-	if (dev_sysfs_lookup("/sys", name, &sf) || sf.group < 0)
-		return false;
-	return strcmp(sf.group_type, "DMA") == 0 || strcmp(sf.group_type, "DMA-FQ") == 0;
+	for (size_t i = 0; i < st->ndevs; i++)
+		if (st->devs[i].dev == dev)
+			st->devs[i] = st->devs[--st->ndevs];
 }
 
 struct leak_scan {
@@ -121,7 +146,10 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 		snprintf(one.device, sizeof(one.device), "%s", ls->name);
 		snprintf(one.driver, sizeof(one.driver), "%s", ls->driver);
 	} else {
-		dev_names(ls->st->c, k->dev, one.device, one.driver);
+		const struct dev_names *n = dev_names(ls->st, k->dev);
+
+		snprintf(one.device, sizeof(one.device), "%s", n->name);
+		snprintf(one.driver, sizeof(one.driver), "%s", n->driver);
 	}
 	one.op_size = v->size; /* bytes leaked by this mapping */
 	findings_add(&ls->st->f, &one);
@@ -130,19 +158,19 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 static void on_event(void *ctx, const struct it_event *e)
 {
 	struct check_state *st = ctx;
-	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
 
 	if (e->type == IT_EV_DMA_ISSUE) {
-		dev_names(st->c, e->dev, name, driver);
+		const struct dev_names *n = dev_names(st, e->dev);
+
 		if (e->kind == IT_ISSUE_UNKNOWN_UNMAP && !(e->aux & IT_FF_PGT_SEEN) &&
-		    !dev_translated(name))
+		    !n->translated)
 			return; /* no page-table evidence for an untranslated device */
-		findings_add_event(&st->f, e, name, driver);
+		findings_add_event(&st->f, e, n->name, n->driver);
 	} else if (e->type == IT_EV_UNBIND) {
 		struct it_dev_info info;
 		struct leak_scan ls = {.st = st, .unbind = e};
 
-		st->unbinds++;
+		dev_names_forget(st, e->dev);
 		/* The driver is gone from sysfs now: use the one BPF saw while it was bound. */
 		collector_dev_info(st->c, e->dev, &info);
 		snprintf(ls.name, sizeof(ls.name), "%s", info.name);
@@ -351,6 +379,7 @@ int cmd_check(int argc, char **argv)
 	snapshot_free(&snap);
 	r = st.f.n ? EXIT_FOUND : EXIT_OK;
 	findings_free(&st.f);
+	free(st.devs);
 	collector_close(&c);
 	return r;
 }
