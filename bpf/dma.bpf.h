@@ -259,21 +259,31 @@ static __always_inline void it_dma_unmap_sg(void *ctx, __u64 dev, struct scatter
 	}
 }
 
+/* Count a sync of either kind; returns the device's stats. */
+static __always_inline struct it_dev_stats *it_dma_sync_count(__u64 dev, bool for_device)
+{
+	struct it_dev_stats *s = it_dev(dev);
+
+	if (!s)
+		return 0;
+	if (for_device)
+		s->sync_dev += 1;
+	else
+		s->sync_cpu += 1;
+	return s;
+}
+
 /* dma_sync_single_for_{cpu,device}: count, and check against the mapping (the kernel's rules). */
 static __always_inline void it_dma_sync(void *ctx, __u64 dev, __u64 addr, __u64 size, __u8 dir,
 					bool for_device)
 {
 	struct it_live_key k = {.dev = dev, .dma_addr = addr};
-	struct it_dev_stats *s = it_dev(dev);
+	struct it_dev_stats *s = it_dma_sync_count(dev, for_device);
 	struct it_unmapped_val *u;
 	struct it_live_val *m;
 
 	if (!s)
 		return;
-	if (for_device)
-		s->sync_dev += 1;
-	else
-		s->sync_cpu += 1;
 	m = bpf_map_lookup_elem(&live, &k);
 	if (m) {
 		if (size > m->size)
@@ -288,19 +298,6 @@ static __always_inline void it_dma_sync(void *ctx, __u64 dev, __u64 addr, __u64 
 	if (u)
 		it_issue(ctx, s, IT_ISSUE_SYNC_UNMAPPED, dev, addr, size, dir, 0, u->size, 0,
 			 u->dir, 0, u->map_stack_id);
-}
-
-/* dma_sync_sg_for_*: counted only. */
-static __always_inline void it_dma_sync_count(__u64 dev, bool for_device)
-{
-	struct it_dev_stats *s = it_dev(dev);
-
-	if (!s)
-		return;
-	if (for_device)
-		s->sync_dev += 1;
-	else
-		s->sync_cpu += 1;
 }
 
 /* A dma_map_* / dma_unmap_* function returned: its frame into *f, its latency to the device. */
