@@ -11,10 +11,17 @@
 
 static struct it_event ev(__u16 kind, __u64 dev, __s32 map_stack, __s32 op_stack, __u64 ts)
 {
-	struct it_event e = { .type = IT_EV_DMA_ISSUE, .kind = kind, .dev = dev, .addr = 0x1000,
-			      .size = 4096, .map_size = 8192, .dir = IT_DIR_FROM_DEVICE,
-			      .map_dir = IT_DIR_TO_DEVICE, .stack_id = op_stack,
-			      .map_stack_id = map_stack, .ts_ns = ts };
+	struct it_event e = {.type = IT_EV_DMA_ISSUE,
+			     .kind = kind,
+			     .dev = dev,
+			     .addr = 0x1000,
+			     .size = 4096,
+			     .map_size = 8192,
+			     .dir = IT_DIR_FROM_DEVICE,
+			     .map_dir = IT_DIR_TO_DEVICE,
+			     .stack_id = op_stack,
+			     .map_stack_id = map_stack,
+			     .ts_ns = ts};
 	return e;
 }
 
@@ -51,10 +58,9 @@ static void test_dedupe_by_stack_pair(void **state)
 
 static void test_names(void **state)
 {
-	static const char *const want[] = { "unmap_direction", "unmap_size", "sg_nents",
-					    "double_unmap", "unknown_unmap", "sync_direction",
-					    "sync_range", "sync_unmapped", "leak",
-					    "fault_in_mapping" };
+	static const char *const want[] = {
+	    "unmap_direction", "unmap_size", "sg_nents",      "double_unmap", "unknown_unmap",
+	    "sync_direction",  "sync_range", "sync_unmapped", "leak",	      "fault_in_mapping"};
 
 	(void)state;
 	for (unsigned k = IT_ISSUE_UNMAP_DIRECTION; k < IT_ISSUE_NR; k++)
@@ -68,8 +74,8 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dedupe_by_stack_pair),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_dedupe_by_stack_pair),
+	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);
 }
