@@ -104,6 +104,9 @@ static __always_inline void it_unmap_untracked(void *ctx, __u64 dev, __u64 addr,
 	 * started, or its exit program skipped by the kernel), not a double or unknown unmap. */
 	if (have_frame && (flags & IT_FF_PGT_SEEN) && !(flags & IT_FF_PGT_SHORT))
 		return;
+	/* The page-table evidence may have been dropped by the kernel: decide nothing. */
+	if (flags & IT_FF_PGT_LOST)
+		return;
 	if (u) {
 		it_issue(ctx, s, IT_ISSUE_DOUBLE_UNMAP, dev, addr, size, dir, 0, u->size, 0, u->dir,
 			 0, u->map_stack_id);

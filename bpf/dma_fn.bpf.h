@@ -42,8 +42,13 @@ static __always_inline void it_fn_unmap_exit(void *ctx, __u32 hook)
 {
 	struct it_frame f;
 
-	if (it_dma_call_done(ctx, hook, IT_H_UNMAP, &f) && (f.flags & IT_FF_UNMAP_CAND))
-		it_unmap_untracked(ctx, f.dev, f.cand_addr, f.cand_size, f.dir, f.flags, true);
+	struct it_ctxstack *cs = it_ctx();
+
+	if (!it_dma_call_done(ctx, hook, IT_H_UNMAP, &f) || !(f.flags & IT_FF_UNMAP_CAND))
+		return;
+	if (cs && cs->pgt_busy) /* we interrupted the iommu:unmap program: evidence lost */
+		f.flags |= IT_FF_PGT_LOST;
+	it_unmap_untracked(ctx, f.dev, f.cand_addr, f.cand_size, f.dir, f.flags, true);
 }
 
 /* dma_addr_t dma_map_page_attrs(dev, page, offset, size, dir, attrs) */

@@ -24,10 +24,16 @@ int tp_iommu_map(u64 *ctx)
 SEC("raw_tp")
 int tp_iommu_unmap(u64 *ctx)
 {
+	struct it_ctxstack *cs;
 	struct it_dev_stats *s;
 	struct it_frame *f;
 
 	it_hit(IT_TP_IOMMU_UNMAP);
+	/* While this runs, the kernel skips it for an iommu:unmap in a nested interrupt: a DMA
+	 * unmap in that interrupt must not read the missing event as "nothing was mapped". */
+	cs = it_ctx();
+	if (cs)
+		cs->pgt_busy = 1;
 	f = it_ctx_top();
 	/* Evidence for the unknown-unmap check: did this dma_unmap unmap anything? */
 	if (f && (f->hook == IT_FN_DMA_UNMAP || f->hook == IT_FN_DMA_UNMAP_RES))
@@ -37,5 +43,7 @@ int tp_iommu_unmap(u64 *ctx)
 		s->pgt_unmap += 1;
 		s->pgt_unmap_bytes += ctx[2];
 	}
+	if (cs)
+		cs->pgt_busy = 0;
 	return 0;
 }

@@ -189,12 +189,13 @@ enum it_frame_flags {
 	IT_FF_UNMAP_CAND = 1, /* the unmap's address was not in the live table */
 	IT_FF_PGT_SHORT = 2,  /* iommu:unmap inside this call unmapped less than asked */
 	IT_FF_PGT_SEEN = 4,   /* iommu:unmap fired inside this call */
+	IT_FF_PGT_LOST = 8,   /* ... or may have: the kernel skipped our iommu:unmap program */
 };
 
 struct it_ctxstack {
 	__u32 depth;
-	__u32 pad;
-	__u64 scratch; /* see it_stack_pos() */
+	__u32 pgt_busy; /* the iommu:unmap program is running on this CPU (see tp_iommu_unmap) */
+	__u64 scratch;	/* see it_stack_pos() */
 	struct it_frame f[IT_CTX_DEPTH];
 };
 

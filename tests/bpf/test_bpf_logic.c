@@ -500,6 +500,24 @@ static void test_double_and_unknown_unmap(void **state)
 	assert_true(events[1].aux & IT_FF_PGT_SHORT);
 }
 
+/* An unmap that nests while the iommu:unmap program runs (the kernel then skips the program for
+ * the nested iommu:unmap) has no evidence: no unknown or double unmap. */
+static void test_unknown_unmap_needs_evidence(void **state)
+{
+	struct it_ctxstack *v = calloc(ncpu, sizeof(*v));
+	__u32 zero = 0;
+
+	(void)state;
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.ctxstack), &zero, v), 0);
+	v[0].pgt_busy = 1; /* as if an interrupted tp_iommu_unmap were running on CPU 0 */
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.ctxstack), &zero, v, 0), 0);
+	free(v);
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0xd000ULL, 4096ULL, 1ULL, 0ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 0);
+}
+
 static void test_sync_checks(void **state)
 {
 	(void)state;
@@ -541,6 +559,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_coherent_alloc_free, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_double_and_unknown_unmap, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync_checks, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_unmap_needs_evidence, setup_fn, teardown),
 	};
 	cpu_set_t one;
 
