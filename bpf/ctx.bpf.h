@@ -109,6 +109,17 @@ static __always_inline struct it_frame *it_ctx_top(void)
 	return &s->f[(d - 1) & (IT_CTX_DEPTH - 1)];
 }
 
+/* Is the innermost call in progress on this CPU (after a pop: the interrupted one) an unmap? */
+static __always_inline bool it_ctx_in_unmap(struct it_ctxstack *s)
+{
+	__u32 d = s->depth, h;
+
+	if (d == 0 || d > IT_CTX_DEPTH)
+		return false;
+	h = s->f[(d - 1) & (IT_CTX_DEPTH - 1)].hook;
+	return h == IT_FN_DMA_UNMAP || h == IT_FN_DMA_UNMAP_RES || h == IT_FN_DMA_UNMAP_SG;
+}
+
 /* Device of the innermost DMA call in progress, 0 if none. */
 static __always_inline __u64 it_ctx_dev(void)
 {

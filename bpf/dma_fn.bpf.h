@@ -46,7 +46,9 @@ static __always_inline void it_fn_unmap_exit(void *ctx, __u32 hook)
 
 	if (!it_dma_call_done(ctx, hook, IT_H_UNMAP, &f) || !(f.flags & IT_FF_UNMAP_CAND))
 		return;
-	if (cs && cs->pgt_busy) /* we interrupted the iommu:unmap program: evidence lost */
+	/* We interrupted the iommu:unmap program, or an unmap that may be about to run it: the
+	 * kernel may skip that program for this call, so missing evidence proves nothing. */
+	if (cs && (cs->pgt_busy || it_ctx_in_unmap(cs)))
 		f.flags |= IT_FF_PGT_LOST;
 	it_unmap_untracked(ctx, f.dev, f.cand_addr, f.cand_size, f.dir, f.flags, true);
 }

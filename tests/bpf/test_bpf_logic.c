@@ -518,6 +518,23 @@ static void test_unknown_unmap_needs_evidence(void **state)
 	assert_int_equal(nevents, 0);
 }
 
+/* An unmap in an interrupt that hit another unmap (before or inside its iommu:unmap program,
+ * which the kernel then skips for the nested call) decides nothing; the outer one still does. */
+static void test_unknown_unmap_nested_in_unmap(void **state)
+{
+	(void)state;
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0xd000ULL, 4096ULL, 1ULL, 0ULL);
+	AT(SP_DMA - 0x800, t_dma_unmap_page_entry, 5, DEV_B, 0xe000ULL, 4096ULL, 2ULL, 0ULL);
+	AT(SP_DMA - 0x800, t_dma_unmap_page_exit, 1, 0ULL);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 0);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 1);
+	assert_int_equal(events[0].kind, IT_ISSUE_UNKNOWN_UNMAP);
+	assert_int_equal(events[0].dev, DEV_A);
+}
+
 static void test_sync_checks(void **state)
 {
 	(void)state;
@@ -560,6 +577,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_double_and_unknown_unmap, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync_checks, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_unmap_needs_evidence, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_unmap_nested_in_unmap, setup_fn, teardown),
 	};
 	cpu_set_t one;
 
