@@ -264,13 +264,17 @@ static __always_inline __s32 it_stack(void *ctx)
 }
 
 /* Queue a record; wake the reader only once enough has accumulated (it also polls on a timer). */
+/* Wake the reader only once cfg_rb_wakeup_bytes are waiting (it also polls every tick). */
+static __always_inline __u64 it_wakeup_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_rb_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void it_emit(struct it_event *e)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_rb_wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), it_wakeup_flags()))
 		it_count(IT_C_RB_DROPPED);
 }
 

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fault.bpf.c: IOMMU faults. iommu:io_page_fault is reported by AMD-Vi, ARM SMMU and every driver
- * that calls report_iommu_fault(); Intel VT-d does not call it, so its fault interrupt handler
- * dmar_fault() is hooked to count every fault interrupt, including those the kernel no longer
- * prints once its rate limit is reached.
+ * fault.bpf.c: IOMMU faults, from three places.
+ *
+ * - iommu:io_page_fault: AMD-Vi, ARM SMMU and every driver that calls report_iommu_fault().
+ * - dmar_fault(), the VT-d fault interrupt handler (Intel never calls report_iommu_fault()). Its
+ *   per-record decoder is inlined in distribution kernels and, past the kernel's rate limit, the
+ *   records are cleared without being decoded. So at entry, before the handler touches anything,
+ *   we read the pending fault recording registers the handler is about to read: every record is
+ *   counted and decoded, printed or not. Reads only: the handler clears them as it always does.
+ * - printk:console: the kernel's own fault lines ("DMAR: [DMA Write NO_PASID] ..." and AMD-Vi's
+ *   "Event logged [IO_PAGE_FAULT ..."), which tell how many faults the kernel printed (the rest it
+ *   suppressed) and decode faults where the registers cannot be read.
  */
 #include "common.bpf.h"
 #include "hooks.bpf.h"
+
+#include <bpf/bpf_core_read.h>
 
 /* io_page_fault (struct device *dev, unsigned long iova, int flags) */
 SEC("raw_tp")
@@ -14,6 +23,7 @@ int tp_io_page_fault(u64 *ctx)
 {
 	struct it_dev_stats *s;
 	struct it_event e = {};
+	__u32 flags = (__u32)ctx[2];
 
 	it_hit(IT_TP_IO_PAGE_FAULT);
 	s = it_dev(ctx[0]);
@@ -21,21 +31,143 @@ int tp_io_page_fault(u64 *ctx)
 		s->faults += 1;
 	it_event_init(&e, IT_EV_FAULT, ctx[0]);
 	e.addr = ctx[1];
-	e.aux = (__u32)ctx[2];
+	e.aux = flags;
+	e.fault_src = IT_FSRC_TRACEPOINT;
+	e.fault_pasid = IT_PASID_NONE;
+	/* IOMMU_FAULT_WRITE is bit 0 for every caller; AMD's event flags put RW at bit 5. */
+	e.fault_access = (flags & 1) || (flags & ~1u && flags & 0x20) ? IT_ACC_WRITE : IT_ACC_READ;
 	it_emit(&e);
 	return 0;
+}
+
+/* VT-d register layout (drivers/iommu/intel/iommu.h, VT-d spec 11.4.9) */
+#define DMAR_FSTS_REG	    0x34
+#define DMA_FSTS_PFO	    (1u << 0)
+#define DMA_FSTS_PPF	    (1u << 1)
+#define DMA_FRCD_F	    (1u << 31)
+#define FRCD_LEN	    16
+#define cap_fault_off(c)    ((((c) >> 24) & 0x3ff) * 16)
+#define cap_num_fault(c)    ((((c) >> 40) & 0xff) + 1)
+#define fsts_fault_index(s) (((s) >> 8) & 0xff)
+
+static __always_inline int it_read32(__u32 *v, void *p)
+{
+	return bpf_probe_read_kernel(v, sizeof(*v), p);
+}
+
+/* Read the pending fault records the handler will process, oldest (FRI) first, as it does. */
+static __always_inline void it_read_fault_regs(struct intel_iommu *iommu)
+{
+	void *reg = BPF_CORE_READ(iommu, reg), *rec;
+	__u64 cap = BPF_CORE_READ(iommu, cap), lo;
+	__u16 seg = BPF_CORE_READ(iommu, segment);
+	__u32 fsts, hi, mid, idx, nregs, off, i;
+	struct it_event e = {};
+
+	if (!reg || it_read32(&fsts, reg + DMAR_FSTS_REG)) {
+		it_count(IT_C_FAULT_UNREAD);
+		return;
+	}
+	if (fsts & DMA_FSTS_PFO)
+		it_count(IT_C_FAULT_HW_OVERFLOW);
+	if (!(fsts & DMA_FSTS_PPF))
+		return;
+	idx = fsts_fault_index(fsts);
+	nregs = cap_num_fault(cap);
+	off = cap_fault_off(cap);
+	for (i = 0; i < IT_FRCD_MAX; i++) {
+		rec = reg + off + (idx & 0xff) * FRCD_LEN;
+		if (it_read32(&hi, rec + 12)) {
+			it_count(IT_C_FAULT_UNREAD);
+			return;
+		}
+		if (!(hi & DMA_FRCD_F))
+			return;
+		if (it_read32(&mid, rec + 8) || bpf_probe_read_kernel(&lo, sizeof(lo), rec)) {
+			it_count(IT_C_FAULT_UNREAD);
+			return;
+		}
+		it_event_init(&e, IT_EV_FAULT, 0);
+		e.addr = lo & ~0xfffULL;
+		e.aux = fsts;
+		e.fault_src = IT_FSRC_REGS;
+		e.fault_seg = seg;
+		e.fault_sid = mid & 0xffff;
+		e.fault_reason = hi & 0xff;
+		e.fault_access = (hi >> 30) & 1 ? IT_ACC_READ : IT_ACC_WRITE;
+		e.fault_pasid = (mid >> 31) & 1 ? (hi >> 8) & 0xfffff : IT_PASID_NONE;
+		it_emit(&e);
+		it_count(IT_C_FAULT_RECORDS);
+		if (++idx >= nregs)
+			idx = 0;
+	}
+	it_count(IT_C_FAULT_REGS_TRUNC);
 }
 
 /* irqreturn_t dmar_fault(int irq, void *dev_id): dev_id is the struct intel_iommu */
 static __always_inline int dmar_fault_entry(void *ctx, u64 *a)
 {
+	struct intel_iommu *iommu = (void *)a[1];
 	struct it_event e = {};
 
 	it_hit(IT_FN_DMAR_FAULT);
 	it_count(IT_C_FAULT_IRQ);
+	if (bpf_core_field_exists(iommu->reg) && bpf_core_field_exists(iommu->cap)) {
+		it_read_fault_regs(iommu);
+		return 0;
+	}
+	/* No struct intel_iommu in this kernel's BTF: only the interrupt is known here. */
+	it_count(IT_C_FAULT_UNREAD);
 	it_event_init(&e, IT_EV_FAULT_IRQ, 0);
 	e.aux = a[1];
 	it_emit(&e);
 	return 0;
 }
 IT_FUNC_ENTRY(dmar_fault)
+
+/* A kernel log line about an IOMMU fault? "DMAR: [" (Intel) or "AMD-Vi: Event logged [" after
+ * the device prefix (AMD). Anything else returns before copying the line. */
+#define IT_LE8(a, b, c, d, e, f, g, h)                                                             \
+	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 | (__u64)(e) << 32 |   \
+	 (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
+
+static __always_inline bool it_fault_line(const char *text)
+{
+	char head[64];
+	__u64 w;
+
+	if (bpf_probe_read_kernel(head, sizeof(head), text))
+		return false;
+	__builtin_memcpy(&w, head, 8);
+	if ((w & 0x00ffffffffffffffULL) == IT_LE8('D', 'M', 'A', 'R', ':', ' ', '[', 0))
+		return true;
+	for (int i = 0; i < 56; i++) {
+		__builtin_memcpy(&w, head + i, 8);
+		if (w == IT_LE8('A', 'M', 'D', '-', 'V', 'i', ':', ' '))
+			return true;
+	}
+	return false;
+}
+
+/* console (const char *text, size_t len) */
+SEC("raw_tp")
+int tp_console(u64 *ctx)
+{
+	const char *text = (const char *)ctx[0];
+	struct it_console_event *e;
+
+	it_hit(IT_TP_CONSOLE);
+	if (!it_fault_line(text))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		it_count(IT_C_RB_DROPPED);
+		return 0;
+	}
+	__builtin_memset(&e->h, 0, sizeof(e->h));
+	it_event_init(&e->h, IT_EV_CONSOLE, 0);
+	if (bpf_probe_read_kernel_str(e->text, sizeof(e->text), text) < 0)
+		e->text[0] = 0;
+	bpf_ringbuf_submit(e, it_wakeup_flags());
+	return 0;
+}

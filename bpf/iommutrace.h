@@ -17,6 +17,9 @@
 #define IT_CTX_DEPTH		 4  /* nested DMA/IOVA calls tracked per CPU */
 #define IT_SG_MAX		 64 /* scatterlist entries walked per sg map/unmap */
 #define IT_NAME_LEN		 32
+#define IT_FRCD_MAX		 32  /* VT-d fault recording registers read per interrupt */
+#define IT_TEXT_LEN		 192 /* kernel log line carried by IT_EV_CONSOLE */
+#define IT_PASID_NONE		 0xffffffffu
 
 /* DMA directions, as enum dma_data_direction. */
 enum it_dir {
@@ -56,6 +59,7 @@ enum it_hook {
 	IT_TP_IOMMU_MAP,     /* iommu:map */
 	IT_TP_IOMMU_UNMAP,   /* iommu:unmap */
 	IT_TP_IO_PAGE_FAULT, /* iommu:io_page_fault */
+	IT_TP_CONSOLE,	     /* printk:console: the kernel's own fault lines (DMAR, AMD-Vi) */
 	/* kernel functions */
 	IT_FN_DMA_MAP,		/* dma_map_page_attrs */
 	IT_FN_DMA_UNMAP,	/* dma_unmap_page_attrs */
@@ -92,6 +96,10 @@ enum it_counter {
 	IT_C_FQ_TIMEOUT,    /* fq_flush_timeout calls */
 	IT_C_FQ_FLUSH,	    /* fq_flush_iotlb calls */
 	IT_C_FAULT_IRQ,	    /* dmar_fault interrupts */
+	IT_C_FAULT_RECORDS, /* VT-d fault records read from the recording registers */
+	IT_C_FAULT_UNREAD,  /* dmar_fault calls whose registers could not be read */
+	IT_C_FAULT_HW_OVERFLOW, /* dmar_fault calls that found FSTS.PFO: the IOMMU dropped faults */
+	IT_C_FAULT_REGS_TRUNC,	/* pending records past IT_FRCD_MAX (counted by the kernel only) */
 	IT_C_NR,
 };
 
@@ -205,6 +213,24 @@ enum it_event_type {
 	IT_EV_FAULT_IRQ = 2, /* a VT-d fault interrupt (dmar_fault) */
 	IT_EV_DMA_ISSUE = 3, /* DMA API misuse seen at unmap/sync time */
 	IT_EV_UNBIND = 4,    /* a driver is being unbound from dev: its live mappings are leaks */
+	IT_EV_CONSOLE = 5,   /* a kernel log line about a fault (struct it_console_event) */
+};
+
+/* Where a fault record's details come from. */
+enum it_fault_src {
+	IT_FSRC_NONE = 0,
+	IT_FSRC_TRACEPOINT =
+	    1,		     /* iommu:io_page_fault (report_iommu_fault: AMD-Vi, ARM SMMU, ...) */
+	IT_FSRC_REGS = 2,    /* VT-d fault recording registers, read at dmar_fault entry */
+	IT_FSRC_CONSOLE = 3, /* the kernel's own decoded log line */
+	IT_FSRC_KMOD = 4,    /* the iommutrace kernel module */
+};
+
+/* Access that faulted. */
+enum it_access {
+	IT_ACC_UNKNOWN = 0,
+	IT_ACC_READ = 1,
+	IT_ACC_WRITE = 2,
 };
 
 enum it_issue_kind {
@@ -250,6 +276,22 @@ struct it_event {
 	__u16 nents;
 	__u16 map_nents;
 	char comm[16];
+	/* IT_EV_FAULT: dev is the struct device when known (tracepoint), else 0 and the requester
+	 * is (fault_seg, fault_sid); aux holds the raw flags (tracepoint) or FSTS (registers). */
+	__u16 fault_sid;   /* PCI requester id: bus << 8 | devfn */
+	__u16 fault_seg;   /* PCI segment (domain) */
+	__u8 fault_src;	   /* enum it_fault_src */
+	__u8 fault_access; /* enum it_access */
+	__u8 fault_reason; /* VT-d fault reason code (0: none) */
+	__u8 fault_pad;
+	__u32 fault_pasid; /* IT_PASID_NONE when the request had none */
+	__u32 fault_pad2;
+};
+
+/* IT_EV_CONSOLE: the header says when and on which CPU; text is NUL-terminated. */
+struct it_console_event {
+	struct it_event h;
+	char text[IT_TEXT_LEN];
 };
 
 #endif /* IOMMUTRACE_H */

@@ -65,6 +65,13 @@ struct task_struct {
 	int tgid;
 };
 
+/* drivers/iommu/intel/iommu.h: the fault handler's dev_id */
+struct intel_iommu {
+	void *reg; /* MMIO registers */
+	u64 cap;
+	u16 segment;
+};
+
 #pragma clang attribute pop
 
 #endif /* IOMMUTRACE_KERNEL_TYPES_H */

@@ -9,8 +9,20 @@
  * double_unmap, unknown_unmap, sg_nents, sync_direction, sync_range, sync_unmapped or leak (the
  * mapping stays live until the driver unbinds). Each bug is in its own noinline function so that
  * it shows up by name in the kernel stacks iommutrace reports.
+ *
+ * Fault modes make the device itself DMA through the IOMMU (edu's DMA engine: one transfer of up
+ * to 4 KiB, done ~100 ms after it is started), so the emulated VT-d raises real faults that the
+ * real kernel handles: fault_to_device (the device writes into a DMA_TO_DEVICE mapping, N times:
+ * a storm with count=N), fault_past_end (a write that runs 1 KiB past the end of a 4 KiB
+ * DMA_FROM_DEVICE mapping), fault_after_unmap (the device reads a buffer after it was unmapped),
+ * fault_unmapped (the device reads an IOVA nothing ever mapped) and report_fault (calls
+ * report_iommu_fault() for the device with flags=F, as AMD-Vi and ARM SMMU drivers do, firing
+ * the real iommu:io_page_fault tracepoint, N times).
  */
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
@@ -23,13 +35,47 @@ static int count = 1;
 module_param(count, int, 0444);
 MODULE_PARM_DESC(count, "how many times");
 
+static int flags = 0x30;
+module_param(flags, int, 0444);
+MODULE_PARM_DESC(flags, "report_fault: the flags passed to report_iommu_fault()");
+
+/* edu's registers (QEMU docs/specs/edu.txt) */
+#define EDU_DMA_SRC	  0x80
+#define EDU_DMA_DST	  0x88
+#define EDU_DMA_CNT	  0x90
+#define EDU_DMA_CMD	  0x98
+#define EDU_CMD_START	  0x1
+#define EDU_CMD_TO_RAM	  0x2 /* device writes host memory; clear: device reads it */
+#define EDU_DMA_BUF	  0x40000
+#define EDU_DMA_LEN	  2048 /* QEMU 7.2 rejects (and aborts on) a transfer of its whole 4 KiB */
+#define EDU_UNMAPPED_IOVA 0x100000 /* far below where the top-down IOVA allocator starts */
+
 #define BUF_ORDER 1 /* two pages: room for the oversized unmaps and syncs */
 #define BUF_SIZE  (PAGE_SIZE << BUF_ORDER)
 
 struct edu {
 	struct pci_dev *pdev;
+	void __iomem *regs;
 	void *buf[2];
 };
+
+/* One transfer by the device, waited for. A faulting transfer completes too (the data is lost). */
+static int edu_device_dma(struct edu *e, dma_addr_t addr, bool write_ram, u32 len)
+{
+	int i;
+
+	writeq(write_ram ? EDU_DMA_BUF : addr, e->regs + EDU_DMA_SRC);
+	writeq(write_ram ? addr : EDU_DMA_BUF, e->regs + EDU_DMA_DST);
+	writeq(len, e->regs + EDU_DMA_CNT);
+	writeq(EDU_CMD_START | (write_ram ? EDU_CMD_TO_RAM : 0), e->regs + EDU_DMA_CMD);
+	for (i = 0; i < 1000; i++) {
+		if (!(readq(e->regs + EDU_DMA_CMD) & EDU_CMD_START))
+			return 0;
+		usleep_range(2000, 3000);
+	}
+	dev_err(&e->pdev->dev, "iommutrace_edu: DMA to %pad did not finish\n", &addr);
+	return -ETIMEDOUT;
+}
 
 /*
  * On 6.12+ a device behind an IOMMU gets dma_skip_sync and dma_sync_* return before the DMA API
@@ -155,6 +201,53 @@ static noinline void edu_bug_leak(struct device *dev, struct edu *e)
 	dma_map_single(dev, e->buf[0], PAGE_SIZE, DMA_TO_DEVICE);
 }
 
+static noinline void edu_bug_fault_to_device(struct device *dev, struct edu *e)
+{
+	/* An RX buffer mapped the wrong way: the IOMMU makes it read-only for the device. */
+	dma_addr_t a = dma_map_single(dev, e->buf[0], PAGE_SIZE, DMA_TO_DEVICE);
+
+	if (dma_mapping_error(dev, a))
+		return;
+	edu_device_dma(e, a, true, EDU_DMA_LEN);
+	dma_unmap_single(dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+}
+
+static noinline void edu_bug_fault_past_end(struct device *dev, struct edu *e)
+{
+	dma_addr_t a = dma_map_single(dev, e->buf[0], PAGE_SIZE, DMA_FROM_DEVICE);
+
+	if (dma_mapping_error(dev, a))
+		return;
+	/* Starts 1 KiB before the end: the second half lands past it. */
+	edu_device_dma(e, a + PAGE_SIZE - EDU_DMA_LEN / 2, true, EDU_DMA_LEN);
+	dma_unmap_single(dev, a, PAGE_SIZE, DMA_FROM_DEVICE);
+}
+
+static noinline void edu_bug_fault_after_unmap(struct device *dev, struct edu *e)
+{
+	dma_addr_t a = dma_map_single(dev, e->buf[0], PAGE_SIZE, DMA_TO_DEVICE);
+
+	if (dma_mapping_error(dev, a))
+		return;
+	dma_unmap_single(dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+	edu_device_dma(e, a, false, EDU_DMA_LEN); /* the device still has the old address */
+}
+
+static noinline void edu_bug_fault_unmapped(struct device *dev, struct edu *e)
+{
+	edu_device_dma(e, EDU_UNMAPPED_IOVA, false, EDU_DMA_LEN);
+}
+
+static noinline void edu_bug_report_fault(struct device *dev, struct edu *e)
+{
+	dma_addr_t a = dma_map_single(dev, e->buf[0], PAGE_SIZE, DMA_TO_DEVICE);
+
+	if (dma_mapping_error(dev, a))
+		return;
+	report_iommu_fault(iommu_get_domain_for_dev(dev), dev, a, flags);
+	dma_unmap_single(dev, a, PAGE_SIZE, DMA_TO_DEVICE);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct device *dev, struct edu *e);
@@ -168,6 +261,11 @@ static const struct {
     {"sync_range", edu_bug_sync_range},
     {"sync_unmapped", edu_bug_sync_unmapped},
     {"leak", edu_bug_leak},
+    {"fault_to_device", edu_bug_fault_to_device},
+    {"fault_past_end", edu_bug_fault_past_end},
+    {"fault_after_unmap", edu_bug_fault_after_unmap},
+    {"fault_unmapped", edu_bug_fault_unmapped},
+    {"report_fault", edu_bug_report_fault},
 };
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -180,12 +278,15 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (r)
 		return r;
 	pci_set_master(pdev);
-	r = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(28));
-	if (r)
-		return r;
 	e = devm_kzalloc(dev, sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
+	e->regs = pcim_iomap(pdev, 0, 0);
+	if (!e->regs)
+		return -ENOMEM;
+	r = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(28));
+	if (r)
+		return r;
 	e->pdev = pdev;
 	for (i = 0; i < 2; i++) {
 		e->buf[i] = (void *)devm_get_free_pages(dev, GFP_KERNEL, BUF_ORDER);
