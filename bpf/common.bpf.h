@@ -26,6 +26,7 @@ IT_CFG(__u32, cfg_tp_dma_map, 0);      /* map/unmap events come from dma:* trace
 IT_CFG(__u32, cfg_tp_dma_sg, 0);       /* sg map/unmap events come from dma:* tracepoints */
 IT_CFG(__u32, cfg_tp_dma_alloc, 0);    /* coherent alloc/free events come from dma:* tracepoints */
 IT_CFG(__u32, cfg_map_stacks, 1);      /* capture the kernel stack of every tracked mapping */
+IT_CFG(__u32, cfg_unmap_stacks, 0);    /* ... and of every unmap (use-after-unmap faults) */
 IT_CFG(__u64, cfg_rb_wakeup_bytes, 0); /* wake user space once this much is queued */
 IT_CFG(__u32, cfg_test_stack, 0);      /* tests only: stack positions come from ctxstack.scratch */
 

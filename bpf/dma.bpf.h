@@ -78,8 +78,11 @@ static __always_inline void it_note_unmapped(void *ctx, struct it_live_key *k,
 	    .map_stack_id = m->stack_id,
 	    .unmap_stack_id = -1,
 	    .dir = m->dir,
+	    .map_ns = m->map_ns,
 	};
 
+	if (cfg_unmap_stacks)
+		u.unmap_stack_id = it_stack(ctx);
 	bpf_map_update_elem(&unmapped, k, &u, BPF_ANY);
 }
 

@@ -76,6 +76,8 @@ static __always_inline void it_read_fault_regs(struct intel_iommu *iommu)
 	nregs = cap_num_fault(cap);
 	off = cap_fault_off(cap);
 	for (i = 0; i < IT_FRCD_MAX; i++) {
+		if (i >= nregs) /* each register once: the ring wraps back to FRI */
+			return;
 		rec = reg + off + (idx & 0xff) * FRCD_LEN;
 		if (it_read32(&hi, rec + 12)) {
 			it_count(IT_C_FAULT_UNREAD);

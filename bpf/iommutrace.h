@@ -255,6 +255,7 @@ struct it_unmapped_val {
 	__s32 unmap_stack_id;
 	__u8 dir; /* as mapped */
 	__u8 pad[7];
+	__u64 map_ns;
 };
 
 struct it_event {

@@ -40,5 +40,6 @@ void cli_install_signals(void);
 int cmd_probe(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_faults(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "devices.h"
 #include "findings.h"
+#include "stack_out.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -185,57 +186,6 @@ static __u64 mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* Symbolized stack, innermost first, as a JSON array or " <- "-joined text. */
-static int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf,
-			size_t len)
-{
-	int n = 0;
-	char *save, *tok;
-
-	collector_stack(c, id, buf, len);
-	for (tok = strtok_r(buf, ";", &save); tok && n < max; tok = strtok_r(NULL, ";", &save))
-		frames[n++] = tok;
-	/* collector_stack is outermost first: reverse. */
-	for (int i = 0; i < n / 2; i++) {
-		const char *t = frames[i];
-
-		frames[i] = frames[n - 1 - i];
-		frames[n - 1 - i] = t;
-	}
-	return n;
-}
-
-static json_object *stack_json(struct collector *c, __s32 id)
-{
-	const char *frames[127];
-	char buf[8192];
-	json_object *a;
-	int n;
-
-	if (id < 0)
-		return NULL;
-	a = json_object_new_array();
-	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
-	for (int i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(frames[i]));
-	return a;
-}
-
-static void print_stack(struct collector *c, const char *label, __s32 id)
-{
-	const char *frames[127];
-	char buf[8192];
-	int n;
-
-	if (id < 0)
-		return;
-	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
-	printf("    %-7s", label);
-	for (int i = 0; i < n && i < 10; i++)
-		printf("%s%s", i ? " <- " : "", frames[i]);
-	printf("%s\n", n > 10 ? " <- ..." : "");
 }
 
 static const char *op_label(unsigned kind)

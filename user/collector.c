@@ -119,6 +119,7 @@ static int configure(struct collector *c)
 	s->rodata->cfg_tp_dma_sg = cap_uses_tracepoints(&c->plan, CAP_DMA_SG);
 	s->rodata->cfg_tp_dma_alloc = cap_uses_tracepoints(&c->plan, CAP_DMA_COHERENT);
 	s->rodata->cfg_map_stacks = !c->opts.no_stacks;
+	s->rodata->cfg_unmap_stacks = !c->opts.no_stacks && c->opts.unmap_stacks;
 	/* Wake the reader at a quarter full; it also polls on a timer. */
 	s->rodata->cfg_rb_wakeup_bytes = (__u64)c->opts.ringbuf_kb * 1024 / 4;
 	bpf_map__set_max_entries(s->maps.live, c->opts.max_mappings);
@@ -451,6 +452,41 @@ int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, vo
 		n++;
 	}
 	return n;
+}
+
+int collector_unmapped_scan(struct collector *c, __u64 dev, collector_unmapped_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(c->skel->maps.unmapped), n = 0;
+	struct it_live_key k, next;
+	struct it_unmapped_val v;
+	bool more;
+
+	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
+	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
+		k = next;
+		if ((dev && k.dev != dev) || bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		fn(ctx, &k, &v);
+		n++;
+	}
+	return n;
+}
+
+__u64 collector_find_dev(struct collector *c, const char *name)
+{
+	int fd = bpf_map__fd(c->skel->maps.dev_info);
+	struct it_dev_info info;
+	__u64 k, next;
+	bool more;
+
+	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
+	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
+		k = next;
+		if (k && bpf_map_lookup_elem(fd, &k, &info) == 0 &&
+		    strncmp(info.name, name, sizeof(info.name)) == 0)
+			return k;
+	}
+	return 0;
 }
 
 void collector_close(struct collector *c)

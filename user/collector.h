@@ -25,6 +25,7 @@ struct collector_opts {
 	__u32 max_mappings; /* live-mapping table size */
 	__u32 ringbuf_kb;   /* ring buffer size (power of two, >= 4) */
 	bool no_stacks;	    /* do not capture map stacks */
+	bool unmap_stacks;  /* also capture unmap stacks (who unmapped a faulting address) */
 	bool force_kprobe;  /* never use fentry */
 	bool track_modules; /* keep kernel symbols of modules loaded while running (stacks) */
 	int verbose;	    /* libbpf debug output */
@@ -61,6 +62,12 @@ int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info)
 typedef void (*collector_live_fn)(void *ctx, const struct it_live_key *k,
 				  const struct it_live_val *v);
 int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, void *ctx);
+/* Recently unmapped addresses (the `unmapped` LRU), for one device (dev 0: all). */
+typedef void (*collector_unmapped_fn)(void *ctx, const struct it_live_key *k,
+				      const struct it_unmapped_val *v);
+int collector_unmapped_scan(struct collector *c, __u64 dev, collector_unmapped_fn fn, void *ctx);
+/* The struct device the pipeline saw with this name ("0000:00:03.0"), 0 if none yet. */
+__u64 collector_find_dev(struct collector *c, const char *name);
 void collector_close(struct collector *c);
 
 #endif

@@ -7,8 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define D(c, t, k) {c, FAULT_CLASS_DMA, t, k}
-#define I(c, t, k) {c, FAULT_CLASS_INTR, t, k}
+#define D(c, t, k)                                                                                 \
+	{                                                                                          \
+		c, FAULT_CLASS_DMA, t, k                                                           \
+	}
+#define I(c, t, k)                                                                                 \
+	{                                                                                          \
+		c, FAULT_CLASS_INTR, t, k                                                          \
+	}
 
 static const char cause_unmapped[] =
     "the device used an address with no mapping: a stale address after unmap, an address "
@@ -90,8 +96,7 @@ static const struct vtd_reason reasons[] = {
     D(0x73, "SM: Error attempting to access FL-PML4 entry", NULL),
     D(0x74, "SM: First-level entry address beyond MGAW in Nested translation", NULL),
     D(0x75, "SM: Read permission error in FL-PML4 entry in Nested translation", NULL),
-    D(0x76, "SM: Read permission error in first-level paging entry in Nested translation",
-      NULL),
+    D(0x76, "SM: Read permission error in first-level paging entry in Nested translation", NULL),
     D(0x77, "SM: Write permission error in first-level paging entry in Nested translation",
       "write to a page mapped read-only: a DMA_TO_DEVICE buffer the device wrote into"),
     D(0x78, "SM: Error attempting to access second-level paging entry", NULL),
@@ -159,18 +164,21 @@ const char *amd_flags_text(__u32 flags, char *buf, size_t len)
 const char *amd_flags_meaning(__u32 flags)
 {
 	if (flags & AMD_EV_I)
-		return "interrupt request to an address that is not remapped: an MSI the IOMMU does not "
+		return "interrupt request to an address that is not remapped: an MSI the IOMMU "
+		       "does not "
 		       "know (vectors freed or device reset)";
 	if (flags & AMD_EV_RZ)
 		return "reserved bit set in the page table entry (kernel bug or corruption)";
 	if (flags & AMD_EV_PR)
-		return flags & AMD_EV_RW ? "write to a page mapped read-only: a DMA_TO_DEVICE buffer "
-					   "the device wrote into"
-					 : "read of a page mapped without read permission: a "
-					   "DMA_FROM_DEVICE buffer the device read";
-	return flags & AMD_EV_TR ? "translation request for an unmapped address (ATS)"
-				 : "access to an unmapped address: use after unmap, past the end of a "
-				   "buffer, or never mapped";
+		return flags & AMD_EV_RW
+			   ? "write to a page mapped read-only: a DMA_TO_DEVICE buffer "
+			     "the device wrote into"
+			   : "read of a page mapped without read permission: a "
+			     "DMA_FROM_DEVICE buffer the device read";
+	return flags & AMD_EV_TR
+		   ? "translation request for an unmapped address (ATS)"
+		   : "access to an unmapped address: use after unmap, past the end of a "
+		     "buffer, or never mapped";
 }
 
 bool tp_flags_are_amd(__u32 flags)

@@ -15,7 +15,7 @@ static int not_yet(int argc, char **argv);
 static const struct command commands[] = {
     {"probe", "Show which kernel source each capability uses here, and attach them", cmd_probe},
     {"top", "Live per-device view of DMA, IOVA and fault activity", cmd_top},
-    {"faults", "Fault storms per device, decoded, with the mapping that faulted", not_yet},
+    {"faults", "Fault storms per device, decoded, with the mapping that faulted", cmd_faults},
     {"check", "DMA API misuse checks (what CONFIG_DMA_API_DEBUG finds), live", cmd_check},
     {"iova", "IOVA allocator rates, latency, cache misses, per device and stack", not_yet},
     {"record", "Record events and aggregates to a file", not_yet},

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fault_events.c: fault records from the pipeline, with their mapping (see fault_events.h). */
+#include "fault_events.h"
+
+#include "devices.h"
+#include "fault_decode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fe_dev {
+	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
+	__u64 dev;
+	unsigned gen; /* of maps */
+	struct fm_mapping *maps;
+	size_t nmaps, cap;
+};
+
+void fault_events_init(struct fault_events *fe, struct collector *c)
+{
+	memset(fe, 0, sizeof(*fe));
+	fe->c = c;
+	fe->gen = 1;
+	fe->regs_ok = c && c->plan.hooks[IT_FN_DMAR_FAULT].attached;
+}
+
+void fault_events_free(struct fault_events *fe)
+{
+	for (size_t i = 0; i < fe->ndevs; i++)
+		free(fe->devs[i].maps);
+	free(fe->devs);
+	memset(fe, 0, sizeof(*fe));
+}
+
+void fault_events_next_poll(struct fault_events *fe)
+{
+	fe->gen++;
+}
+
+const char *fault_src_name(unsigned src)
+{
+	switch (src) {
+	case IT_FSRC_TRACEPOINT:
+		return "tracepoint";
+	case IT_FSRC_REGS:
+		return "registers";
+	case IT_FSRC_CONSOLE:
+		return "console";
+	case IT_FSRC_KMOD:
+		return "kmod";
+	default:
+		return "none";
+	}
+}
+
+/* By name (VT-d records and log lines) or by struct device (tracepoint). */
+static struct fe_dev *fe_dev(struct fault_events *fe, const char *name, __u64 dev)
+{
+	struct it_dev_info info = {};
+	struct dev_sysfs sf = {};
+	struct fe_dev *d, *more;
+
+	for (size_t i = 0; i < fe->ndevs; i++) {
+		d = &fe->devs[i];
+		if ((dev && d->dev == dev) || (!dev && strcmp(d->name, name) == 0)) {
+			if (!d->dev && fe->c) /* the pipeline may have seen it since */
+				d->dev = collector_find_dev(fe->c, d->name);
+			return d;
+		}
+	}
+	more = realloc(fe->devs, (fe->ndevs + 1) * sizeof(*more));
+	if (!more)
+		return NULL;
+	fe->devs = more;
+	d = &fe->devs[fe->ndevs++];
+	memset(d, 0, sizeof(*d));
+	if (dev) {
+		if (fe->c)
+			collector_dev_info(fe->c, dev, &info);
+		name = info.name;
+	} else if (fe->c) {
+		dev = collector_find_dev(fe->c, name);
+		if (dev)
+			collector_dev_info(fe->c, dev, &info);
+	}
+	d->dev = dev;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	dev_sysfs_lookup("/sys", d->name, &sf);
+	snprintf(d->driver, sizeof(d->driver), "%s", sf.driver[0] ? sf.driver : info.driver);
+	return d;
+}
+
+static struct fm_mapping *fe_slot(struct fe_dev *d)
+{
+	if (d->nmaps == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct fm_mapping *v = realloc(d->maps, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		d->maps = v;
+		d->cap = cap;
+	}
+	return &d->maps[d->nmaps++];
+}
+
+static void add_live(void *ctx, const struct it_live_key *k, const struct it_live_val *v)
+{
+	struct fm_mapping *m = fe_slot(ctx);
+
+	if (m)
+		*m = (struct fm_mapping){.dma_addr = k->dma_addr,
+					 .size = v->size,
+					 .map_ns = v->map_ns,
+					 .map_stack_id = v->stack_id,
+					 .unmap_stack_id = -1,
+					 .dir = v->dir};
+}
+
+static void add_unmapped(void *ctx, const struct it_live_key *k, const struct it_unmapped_val *v)
+{
+	struct fm_mapping *m = fe_slot(ctx);
+
+	if (m)
+		*m = (struct fm_mapping){.dma_addr = k->dma_addr,
+					 .size = v->size,
+					 .map_ns = v->map_ns,
+					 .unmap_ns = v->unmap_ns,
+					 .map_stack_id = v->map_stack_id,
+					 .unmap_stack_id = v->unmap_stack_id,
+					 .dir = v->dir};
+}
+
+static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec *r)
+{
+	if (!fe->c || !d->dev || r->intr) {
+		r->match.kind = FM_NONE;
+		return;
+	}
+	if (d->gen != fe->gen) {
+		d->nmaps = 0;
+		collector_live_scan(fe->c, d->dev, add_live, d);
+		collector_unmapped_scan(fe->c, d->dev, add_unmapped, d);
+		d->gen = fe->gen;
+	}
+	fault_match(d->maps, d->nmaps, r->iova, r->ts_ns, &r->match);
+}
+
+static enum fe_kind fe_fill(struct fault_events *fe, struct fault_rec *r, const char *name,
+			    __u64 dev)
+{
+	struct fe_dev *d = fe_dev(fe, name, dev);
+
+	if (!d)
+		return FE_IGNORE;
+	snprintf(r->device, sizeof(r->device), "%s", d->name);
+	snprintf(r->driver, sizeof(r->driver), "%s", d->driver);
+	r->dev = d->dev;
+	fe_match(fe, d, r);
+	return FE_FAULT;
+}
+
+enum fe_kind fault_events_decode(struct fault_events *fe, const struct it_event *e,
+				 struct fault_rec *r)
+{
+	struct fault_line fl;
+	char bdf[IT_NAME_LEN];
+
+	memset(r, 0, sizeof(*r));
+	r->ts_ns = e->ts_ns;
+	r->reason = -1;
+	r->pasid = IT_PASID_NONE;
+	switch (e->type) {
+	case IT_EV_FAULT:
+		r->src = e->fault_src;
+		r->iova = e->addr;
+		r->access = e->fault_access;
+		r->pasid = e->fault_pasid;
+		if (e->fault_src == IT_FSRC_REGS) {
+			const struct vtd_reason *vr = vtd_reason(e->fault_reason);
+
+			r->reason = e->fault_reason;
+			r->intr = vr->cls == FAULT_CLASS_INTR;
+			if (r->intr)
+				r->iova = e->addr >> 48; /* the interrupt index */
+			return fe_fill(fe, r, sid_to_bdf(bdf, sizeof(bdf), e->fault_seg,
+							 e->fault_sid),
+				       0);
+		}
+		r->flags = (__u32)e->aux;
+		r->has_flags = true;
+		r->access = tp_flags_access(r->flags);
+		return fe_fill(fe, r, "", e->dev);
+	case IT_EV_FAULT_IRQ:
+		fe->regs_ok = false; /* no struct intel_iommu in BTF: log lines decode */
+		fe->irqs_unread++;
+		return FE_UNREAD;
+	case IT_EV_CONSOLE: {
+		const struct it_console_event *ce = (const void *)e;
+		char text[IT_TEXT_LEN + 1];
+
+		memcpy(text, ce->text, IT_TEXT_LEN);
+		text[IT_TEXT_LEN] = 0;
+		if (fault_line_parse(text, &fl))
+			return FE_IGNORE;
+		r->src = IT_FSRC_CONSOLE;
+		r->iova = fl.addr;
+		r->access = fl.access;
+		r->pasid = fl.pasid;
+		r->intr = fl.intr;
+		if (fl.vendor == FL_INTEL)
+			r->reason = fl.reason;
+		else {
+			r->flags = fl.flags;
+			r->has_flags = true;
+		}
+		/* The registers (Intel) and the tracepoint (AMD) already counted this fault. */
+		if (fl.vendor == FL_AMD || fe->regs_ok) {
+			struct fe_dev *d = fe_dev(fe, fl.device, 0);
+
+			if (!d)
+				return FE_IGNORE;
+			snprintf(r->device, sizeof(r->device), "%s", d->name);
+			snprintf(r->driver, sizeof(r->driver), "%s", d->driver);
+			return FE_PRINTED;
+		}
+		return fe_fill(fe, r, fl.device, 0);
+	}
+	default:
+		return FE_IGNORE;
+	}
+}

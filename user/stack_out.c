@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* stack_out.c: kernel stacks from the pipeline, symbolized, as JSON arrays or text lines. */
+#include "stack_out.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Symbolized stack, innermost first, as a JSON array or " <- "-joined text. */
+int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf,
+			size_t len)
+{
+	int n = 0;
+	char *save, *tok;
+
+	collector_stack(c, id, buf, len);
+	for (tok = strtok_r(buf, ";", &save); tok && n < max; tok = strtok_r(NULL, ";", &save))
+		frames[n++] = tok;
+	/* collector_stack is outermost first: reverse. */
+	for (int i = 0; i < n / 2; i++) {
+		const char *t = frames[i];
+
+		frames[i] = frames[n - 1 - i];
+		frames[n - 1 - i] = t;
+	}
+	return n;
+}
+
+json_object *stack_json(struct collector *c, __s32 id)
+{
+	const char *frames[127];
+	char buf[8192];
+	json_object *a;
+	int n;
+
+	if (id < 0)
+		return NULL;
+	a = json_object_new_array();
+	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(frames[i]));
+	return a;
+}
+
+void print_stack(struct collector *c, const char *label, __s32 id)
+{
+	const char *frames[127];
+	char buf[8192];
+	int n;
+
+	if (id < 0)
+		return;
+	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
+	printf("    %-7s", label);
+	for (int i = 0; i < n && i < 10; i++)
+		printf("%s%s", i ? " <- " : "", frames[i]);
+	printf("%s\n", n > 10 ? " <- ..." : "");
+}
+
+/* Frames of the DMA API and IOMMU layers, skipped to find who called them. */
+static bool api_frame(const char *f)
+{
+	static const char *const prefixes[] = {"dma_",	 "__dma_",	 "iommu_",     "__iommu_",
+					       "intel_", "debug_dma_", "dma_direct_", NULL};
+
+	for (int i = 0; prefixes[i]; i++)
+		if (strncmp(f, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+const char *stack_caller(struct collector *c, __s32 id, char *out, size_t len)
+{
+	const char *frames[127];
+	char buf[8192];
+	int n;
+
+	out[0] = 0;
+	if (id < 0)
+		return NULL;
+	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
+	for (int i = 0; i < n; i++) {
+		if (!api_frame(frames[i])) {
+			snprintf(out, len, "%s", frames[i]);
+			return out;
+		}
+	}
+	return NULL;
+}
