@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "devices.h"
+#include "fault_events.h"
 #include "findings.h"
 #include "stack_out.h"
 
@@ -33,6 +34,7 @@ struct dev_names {
 
 struct check_state {
 	struct collector *c;
+	struct fault_events fe;
 	struct findings f;
 	struct dev_names *devs;
 	size_t ndevs;
@@ -156,9 +158,39 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	findings_add(&ls->st->f, &one);
 }
 
+/* A device fault inside a live mapping whose direction forbids that access (a write into a
+ * DMA_TO_DEVICE buffer, a read of a DMA_FROM_DEVICE one). */
+static void fault_in_mapping(struct check_state *st, const struct it_event *e)
+{
+	struct fault_rec r;
+	struct finding one = {.kind = IT_ISSUE_FAULT_IN_MAPPING, .op_stack_id = -1, .count = 1};
+
+	if (fault_events_decode(&st->fe, e, &r) != FE_FAULT || r.match.kind != FM_INSIDE)
+		return;
+	if (!fm_forbids(r.access, r.match.m.dir))
+		return;
+	one.dev = r.dev;
+	snprintf(one.device, sizeof(one.device), "%s", r.device);
+	snprintf(one.driver, sizeof(one.driver), "%s", r.driver);
+	one.dma_addr = r.match.m.dma_addr;
+	one.map_dir = r.match.m.dir;
+	/* The device's access, as a direction: a write moves data from the device. */
+	one.op_dir = r.access == IT_ACC_WRITE ? IT_DIR_FROM_DEVICE : IT_DIR_TO_DEVICE;
+	one.map_size = r.match.m.size;
+	one.op_size = FM_PAGE;
+	one.map_stack_id = r.match.m.map_stack_id;
+	one.first_ns = one.last_ns = r.ts_ns;
+	findings_add(&st->f, &one);
+}
+
 static void on_event(void *ctx, const struct it_event *e)
 {
 	struct check_state *st = ctx;
+
+	if (e->type == IT_EV_FAULT || e->type == IT_EV_CONSOLE || e->type == IT_EV_FAULT_IRQ) {
+		fault_in_mapping(st, e);
+		return;
+	}
 
 	if (e->type == IT_EV_DMA_ISSUE) {
 		const struct dev_names *n = dev_names(st, e->dev);
@@ -210,6 +242,11 @@ static void print_finding_text(struct collector *c, const struct finding *f)
 		printf("    %llu mapping(s) still live: first at 0x%llx, %s %llu bytes\n",
 		       (unsigned long long)f->count, (unsigned long long)f->dma_addr,
 		       dir_name(f->map_dir), (unsigned long long)f->map_size);
+	else if (f->kind == IT_ISSUE_FAULT_IN_MAPPING)
+		printf("    dma 0x%llx: mapped %s %llu bytes, and the device %s it (IOMMU fault)\n",
+		       (unsigned long long)f->dma_addr, dir_name(f->map_dir),
+		       (unsigned long long)f->map_size,
+		       f->op_dir == IT_DIR_FROM_DEVICE ? "wrote into" : "read");
 	else if (f->kind == IT_ISSUE_UNKNOWN_UNMAP)
 		printf("    dma 0x%llx: %s %s %llu bytes, but the IOMMU had nothing mapped there\n",
 		       (unsigned long long)f->dma_addr, op_label(f->kind), dir_name(f->op_dir),
@@ -277,6 +314,7 @@ int cmd_check(int argc, char **argv)
 	r = cli_open_collector(&c, on_event, &st);
 	if (r)
 		return r;
+	fault_events_init(&st.fe, &c);
 	for (int cap = CAP_DMA_MAP; cap <= CAP_DMA_SYNC; cap++)
 		if (c.plan.caps[cap].hooks_used == 0 && cap != CAP_DMA_SYNC)
 			fprintf(stderr,
@@ -289,8 +327,10 @@ int cmd_check(int argc, char **argv)
 		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	cli_install_signals();
 	start = mono_ns();
-	while (!g_stop && (!a.duration_ms || (mono_ns() - start) / 1000000 < (__u64)a.duration_ms))
+	while (!g_stop && (!a.duration_ms || (mono_ns() - start) / 1000000 < (__u64)a.duration_ms)) {
 		collector_poll(&c, 200);
+		fault_events_next_poll(&st.fe);
+	}
 	collector_poll(&c, 0);
 	end = mono_ns();
 	if (a.leak_age_ms) {
@@ -329,6 +369,7 @@ int cmd_check(int argc, char **argv)
 	snapshot_free(&snap);
 	r = st.f.n ? EXIT_FOUND : EXIT_OK;
 	findings_free(&st.f);
+	fault_events_free(&st.fe);
 	free(st.devs);
 	collector_close(&c);
 	return r;

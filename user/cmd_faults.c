@@ -426,8 +426,26 @@ static void print_summary(struct faults_state *st, const struct snapshot *snap, 
 	char ts[32], ts2[32], label[256];
 
 	if (st->a->json) {
+		json_object *o = json_object_new_object();
+
 		for (size_t i = 0; i < st->storms.n; i++)
 			print_summary_json(st, &st->storms.v[i]);
+		/* Where the counts come from, and what could not be read. */
+		json_object_object_add(o, "type", json_object_new_string("fault_sources"));
+		json_object_object_add(o, "vtd_interrupts",
+				       json_object_new_int64(snap->counters[IT_C_FAULT_IRQ]));
+		json_object_object_add(o, "vtd_records",
+				       json_object_new_int64(snap->counters[IT_C_FAULT_RECORDS]));
+		json_object_object_add(o, "vtd_unread",
+				       json_object_new_int64(snap->counters[IT_C_FAULT_UNREAD] +
+							     st->fe.irqs_unread));
+		json_object_object_add(o, "vtd_hw_overflow",
+				       json_object_new_int64(snap->counters[IT_C_FAULT_HW_OVERFLOW]));
+		json_object_object_add(o, "ringbuf_dropped",
+				       json_object_new_int64(snap->counters[IT_C_RB_DROPPED]));
+		json_object_object_add(o, "registers_read", json_object_new_boolean(st->fe.regs_ok));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
 		return;
 	}
 	printf("\n%s fault summary:\n", final ? "final" : "interval");

@@ -144,7 +144,7 @@ static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec
 		collector_unmapped_scan(fe->c, d->dev, add_unmapped, d);
 		d->gen = fe->gen;
 	}
-	fault_match(d->maps, d->nmaps, r->iova, r->ts_ns, &r->match);
+	fault_match(d->maps, d->nmaps, r->iova, r->ts_ns, r->access, &r->match);
 }
 
 static enum fe_kind fe_fill(struct fault_events *fe, struct fault_rec *r, const char *name,

@@ -22,31 +22,40 @@ static bool covers(const struct fm_mapping *m, __u64 iova)
 	return iova >= page_floor(m->dma_addr) && iova < page_ceil(m->dma_addr + m->size);
 }
 
-static bool live_at(const struct fm_mapping *m, __u64 t)
+bool fm_forbids(unsigned access, unsigned dir)
 {
-	return m->map_ns <= t && (m->unmap_ns == 0 || m->unmap_ns > t);
+	return (access == IT_ACC_WRITE && dir == IT_DIR_TO_DEVICE) ||
+	       (access == IT_ACC_READ && dir == IT_DIR_FROM_DEVICE);
 }
 
 void fault_match(const struct fm_mapping *maps, size_t n, __u64 iova, __u64 fault_ns,
-		 struct fm_result *out)
+		 unsigned access, struct fm_result *out)
 {
 	const struct fm_mapping *inside = NULL, *gone = NULL, *before = NULL;
 
 	*out = (struct fm_result){.kind = FM_NONE};
 	for (size_t i = 0; i < n; i++) {
 		const struct fm_mapping *m = &maps[i];
+		bool live, recent;
 
-		if (live_at(m, fault_ns)) {
-			if (covers(m, iova) && (!inside || m->map_ns > inside->map_ns))
+		if (m->map_ns > fault_ns)
+			continue; /* mapped after the fault was reported */
+		live = !m->unmap_ns || m->unmap_ns > fault_ns;
+		/* Unmapped just before the fault was reported: the device's access may well have
+		 * come first (a driver unmaps on completion; the fault interrupt can be later). */
+		recent = !live && m->unmap_ns + FM_REPORT_SLACK_NS > fault_ns;
+		if (covers(m, iova)) {
+			/* In the slack, a direction that forbids the access explains the fault;
+			 * otherwise the unmap does. */
+			if ((live || (recent && fm_forbids(access, m->dir))) &&
+			    (!inside || m->map_ns > inside->map_ns))
 				inside = m;
-			/* The live mapping ending in the page just below the address. */
-			else if (page_ceil(m->dma_addr + m->size) <= iova &&
-				 iova - page_ceil(m->dma_addr + m->size) < FM_PAGE &&
-				 (!before || m->dma_addr > before->dma_addr))
-				before = m;
-		} else if (m->unmap_ns && m->unmap_ns <= fault_ns && covers(m, iova) &&
-			   (!gone || m->unmap_ns > gone->unmap_ns)) {
-			gone = m;
+			else if (!live && (!gone || m->unmap_ns > gone->unmap_ns))
+				gone = m;
+		} else if ((live || recent) && page_ceil(m->dma_addr + m->size) <= iova &&
+			   iova - page_ceil(m->dma_addr + m->size) < FM_PAGE &&
+			   (!before || m->dma_addr > before->dma_addr)) {
+			before = m; /* the mapping ending in the page just below the address */
 		}
 	}
 	/* An unmap of the very page outranks "past the end of the neighbour": the top-down IOVA
@@ -58,7 +67,7 @@ void fault_match(const struct fm_mapping *maps, size_t n, __u64 iova, __u64 faul
 	} else if (gone) {
 		out->kind = FM_AFTER_UNMAP;
 		out->m = *gone;
-		out->ago_ns = fault_ns - gone->unmap_ns;
+		out->ago_ns = fault_ns > gone->unmap_ns ? fault_ns - gone->unmap_ns : 0;
 	} else if (before) {
 		out->kind = FM_PAST_END;
 		out->m = *before;

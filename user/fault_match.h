@@ -11,9 +11,12 @@
 
 #include "iommutrace.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define FM_PAGE 4096ULL /* IOMMU page: VT-d reports page-aligned addresses */
+/* How much later than the device's access a fault may be reported (interrupt latency). */
+#define FM_REPORT_SLACK_NS 5000000ULL
 
 struct fm_mapping {
 	__u64 dma_addr, size;
@@ -37,9 +40,12 @@ struct fm_result {
 	__u64 ago_ns;	     /* FM_AFTER_UNMAP: unmap to fault; FM_INSIDE: map to fault */
 };
 
-/* The mappings (any order) of the faulting device; fault_ns on the same clock as map_ns. */
+/* The mappings (any order) of the faulting device; fault_ns on the same clock as map_ns;
+ * access: enum it_access. */
 void fault_match(const struct fm_mapping *maps, size_t n, __u64 iova, __u64 fault_ns,
-		 struct fm_result *out);
+		 unsigned access, struct fm_result *out);
+/* Does a mapping made with dir forbid the device this access (enum it_access)? */
+bool fm_forbids(unsigned access, unsigned dir);
 
 /*
  * A one-line diagnosis into buf when the facts decide it (direction bug, use after unmap, past the
