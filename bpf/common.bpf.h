@@ -27,6 +27,7 @@ IT_CFG(__u32, cfg_tp_dma_sg, 0);       /* sg map/unmap events come from dma:* tr
 IT_CFG(__u32, cfg_tp_dma_alloc, 0);    /* coherent alloc/free events come from dma:* tracepoints */
 IT_CFG(__u32, cfg_map_stacks, 1);      /* capture the kernel stack of every tracked mapping */
 IT_CFG(__u32, cfg_unmap_stacks, 0);    /* ... and of every unmap (use-after-unmap faults) */
+IT_CFG(__u32, cfg_unmap_hist, 0);      /* entries of unmap_hist (a power of two), 0: off */
 IT_CFG(__u64, cfg_rb_wakeup_bytes, 0); /* wake user space once this much is queued */
 IT_CFG(__u32, cfg_test_stack, 0);      /* tests only: stack positions come from ctxstack.scratch */
 
@@ -109,6 +110,23 @@ IT_MAP struct {
 	__type(key, struct it_live_key);
 	__type(value, struct it_unmapped_val);
 } unmapped SEC(".maps");
+
+/* Sized by user space: 1 entry (off) unless a command wants the history. */
+IT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct it_unmap_rec);
+} unmap_hist SEC(".maps");
+
+IT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} unmap_hist_pos SEC(".maps");
 
 IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);

@@ -68,6 +68,29 @@ static __always_inline void it_issue_live(void *ctx, struct it_dev_stats *s, __u
 		 m->stack_id);
 }
 
+/* Append to the unmap history ring (a slot being rewritten while read is rare and harmless). */
+static __always_inline void it_unmap_hist(struct it_live_key *k, struct it_unmapped_val *u)
+{
+	__u32 zero = 0, slot;
+	__u64 *pos = bpf_map_lookup_elem(&unmap_hist_pos, &zero);
+	struct it_unmap_rec *r;
+
+	if (!pos)
+		return;
+	slot = __sync_fetch_and_add(pos, 1) & (cfg_unmap_hist - 1);
+	r = bpf_map_lookup_elem(&unmap_hist, &slot);
+	if (!r)
+		return;
+	r->dev = k->dev;
+	r->dma_addr = k->dma_addr;
+	r->size = u->size;
+	r->map_ns = u->map_ns;
+	r->unmap_ns = u->unmap_ns;
+	r->map_stack_id = u->map_stack_id;
+	r->unmap_stack_id = u->unmap_stack_id;
+	r->dir = u->dir;
+}
+
 /* Remember an unmapped address for a while, to tell a later double unmap or late sync. */
 static __always_inline void it_note_unmapped(void *ctx, struct it_live_key *k,
 					     struct it_live_val *m)
@@ -84,6 +107,8 @@ static __always_inline void it_note_unmapped(void *ctx, struct it_live_key *k,
 	if (cfg_unmap_stacks)
 		u.unmap_stack_id = it_stack(ctx);
 	bpf_map_update_elem(&unmapped, k, &u, BPF_ANY);
+	if (cfg_unmap_hist)
+		it_unmap_hist(k, &u);
 }
 
 /*

@@ -258,6 +258,23 @@ struct it_unmapped_val {
 	__u64 map_ns;
 };
 
+/*
+ * Unmap history (map `unmap_hist`, an mmap-able array used as a ring; `unmap_hist_pos` counts
+ * the records written): every unmap while a command asks for it, so a fault reported after the
+ * driver unmapped (and maybe re-mapped the same IOVA) still finds the mapping it hit.
+ */
+struct it_unmap_rec {
+	__u64 dev;
+	__u64 dma_addr;
+	__u64 size;
+	__u64 map_ns;
+	__u64 unmap_ns;
+	__s32 map_stack_id;
+	__s32 unmap_stack_id;
+	__u8 dir;
+	__u8 pad[7];
+};
+
 struct it_event {
 	__u16 type; /* enum it_event_type */
 	__u16 cpu;

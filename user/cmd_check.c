@@ -311,6 +311,7 @@ int cmd_check(int argc, char **argv)
 		return EXIT_USAGE;
 	st.c = &c;
 	cli_collector_opts()->track_modules = true;
+	cli_collector_opts()->unmap_history = 65536; /* faults inside mappings */
 	r = cli_open_collector(&c, on_event, &st);
 	if (r)
 		return r;
@@ -327,7 +328,8 @@ int cmd_check(int argc, char **argv)
 		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	cli_install_signals();
 	start = mono_ns();
-	while (!g_stop && (!a.duration_ms || (mono_ns() - start) / 1000000 < (__u64)a.duration_ms)) {
+	while (!g_stop &&
+	       (!a.duration_ms || (mono_ns() - start) / 1000000 < (__u64)a.duration_ms)) {
 		collector_poll(&c, 200);
 		fault_events_next_poll(&st.fe);
 	}

@@ -191,14 +191,16 @@ static void print_fault_json(struct faults_state *st, const struct fault_rec *r)
 	const char *cause = usual_cause(r), *diag;
 
 	json_object_object_add(o, "type", json_object_new_string("fault"));
-	json_object_object_add(o, "time", json_object_new_string(wall(st, r->ts_ns, ts, sizeof(ts))));
+	json_object_object_add(o, "time",
+			       json_object_new_string(wall(st, r->ts_ns, ts, sizeof(ts))));
 	json_object_object_add(o, "device", json_object_new_string(r->device));
 	json_object_object_add(o, "driver", json_object_new_string(r->driver));
 	json_object_object_add(o, r->intr ? "interrupt_index" : "iova", hex(r->iova));
 	json_object_object_add(o, "access", json_object_new_string(access_name(r->access)));
 	json_object_object_add(o, "reason_code",
 			       r->reason >= 0 ? json_object_new_int(r->reason) : NULL);
-	json_object_object_add(o, "reason", json_object_new_string(reason_text(r, buf, sizeof(buf))));
+	json_object_object_add(o, "reason",
+			       json_object_new_string(reason_text(r, buf, sizeof(buf))));
 	json_object_object_add(o, "flags", r->has_flags ? hex(r->flags) : NULL);
 	json_object_object_add(o, "pasid",
 			       r->pasid != IT_PASID_NONE ? json_object_new_int64(r->pasid) : NULL);
@@ -287,8 +289,9 @@ static void print_fault_text(struct faults_state *st, const struct fault_rec *r)
 		break;
 	default:
 		if (!r->intr)
-			printf("    no mapping iommutrace saw contains it (mapped before iommutrace "
-			       "started, or never mapped)\n");
+			printf(
+			    "    no mapping iommutrace saw contains it (mapped before iommutrace "
+			    "started, or never mapped)\n");
 	}
 	diag = diagnosis(st, r, buf, sizeof(buf));
 	if (diag)
@@ -366,8 +369,9 @@ static void reason_label(unsigned key, char *buf, size_t len)
 		char fl[128];
 
 		snprintf(buf, len, "%s [flags 0x%x: %s]", access_name(access), key & 0xffff,
-			 tp_flags_are_amd(key & 0xffff) ? amd_flags_text(key & 0xffff, fl, sizeof(fl))
-							: access_name(access));
+			 tp_flags_are_amd(key & 0xffff)
+			     ? amd_flags_text(key & 0xffff, fl, sizeof(fl))
+			     : access_name(access));
 	} else {
 		snprintf(buf, len, "%s [0x%02x] %s", access_name(access), key & 0xff,
 			 vtd_reason(key & 0xff)->text);
@@ -436,14 +440,16 @@ static void print_summary(struct faults_state *st, const struct snapshot *snap, 
 				       json_object_new_int64(snap->counters[IT_C_FAULT_IRQ]));
 		json_object_object_add(o, "vtd_records",
 				       json_object_new_int64(snap->counters[IT_C_FAULT_RECORDS]));
-		json_object_object_add(o, "vtd_unread",
-				       json_object_new_int64(snap->counters[IT_C_FAULT_UNREAD] +
-							     st->fe.irqs_unread));
-		json_object_object_add(o, "vtd_hw_overflow",
-				       json_object_new_int64(snap->counters[IT_C_FAULT_HW_OVERFLOW]));
+		json_object_object_add(
+		    o, "vtd_unread",
+		    json_object_new_int64(snap->counters[IT_C_FAULT_UNREAD] + st->fe.irqs_unread));
+		json_object_object_add(
+		    o, "vtd_hw_overflow",
+		    json_object_new_int64(snap->counters[IT_C_FAULT_HW_OVERFLOW]));
 		json_object_object_add(o, "ringbuf_dropped",
 				       json_object_new_int64(snap->counters[IT_C_RB_DROPPED]));
-		json_object_object_add(o, "registers_read", json_object_new_boolean(st->fe.regs_ok));
+		json_object_object_add(o, "registers_read",
+				       json_object_new_boolean(st->fe.regs_ok));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 		return;
@@ -452,9 +458,8 @@ static void print_summary(struct faults_state *st, const struct snapshot *snap, 
 	if (!st->storms.n)
 		printf("  no IOMMU faults\n");
 	else
-		printf("  %-14s %-16s %8s %8s %8s %10s %7s %5s  %s\n", "DEVICE", "DRIVER",
-		       "FAULTS", "DECODED", "PRINTED", "SUPPRESSED", "PEAK/s", "STORM",
-		       "FIRST .. LAST");
+		printf("  %-14s %-16s %8s %8s %8s %10s %7s %5s  %s\n", "DEVICE", "DRIVER", "FAULTS",
+		       "DECODED", "PRINTED", "SUPPRESSED", "PEAK/s", "STORM", "FIRST .. LAST");
 	for (size_t i = 0; i < st->storms.n; i++) {
 		struct fs_dev *d = &st->storms.v[i];
 
@@ -463,7 +468,8 @@ static void print_summary(struct faults_state *st, const struct snapshot *snap, 
 		       d->device, d->driver[0] ? d->driver : "-", (uint64_t)d->faults,
 		       (uint64_t)d->decoded, (uint64_t)d->printed, (uint64_t)storms_suppressed(d),
 		       d->peak_rate, d->ever_storm ? "yes" : "no",
-		       wall(st, d->first_ns, ts, sizeof(ts)), wall(st, d->last_ns, ts2, sizeof(ts2)));
+		       wall(st, d->first_ns, ts, sizeof(ts)),
+		       wall(st, d->last_ns, ts2, sizeof(ts2)));
 		for (int j = 0; j < FS_REASONS; j++) {
 			if (!d->reasons[j].count)
 				continue;
@@ -478,9 +484,9 @@ static void print_summary(struct faults_state *st, const struct snapshot *snap, 
 	}
 	if (st->fe.irqs_unread || snap->counters[IT_C_FAULT_UNREAD])
 		undec = " (records not readable: decoded from the kernel's log lines only)";
-	printf("  VT-d fault interrupts %" PRIu64 ", records read %" PRIu64 "%s", 
-	       (uint64_t)snap->counters[IT_C_FAULT_IRQ], (uint64_t)snap->counters[IT_C_FAULT_RECORDS],
-	       undec);
+	printf("  VT-d fault interrupts %" PRIu64 ", records read %" PRIu64 "%s",
+	       (uint64_t)snap->counters[IT_C_FAULT_IRQ],
+	       (uint64_t)snap->counters[IT_C_FAULT_RECORDS], undec);
 	if (snap->counters[IT_C_FAULT_HW_OVERFLOW])
 		printf("; the IOMMU itself dropped faults (overflow) %" PRIu64 " times",
 		       (uint64_t)snap->counters[IT_C_FAULT_HW_OVERFLOW]);
@@ -492,15 +498,16 @@ int cmd_faults(int argc, char **argv)
 {
 	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
 						     {0}};
-	const struct argp argp = {faults_options,
-				  faults_parse,
-				  NULL,
-				  "Show IOMMU faults per device: exact counts (also those the kernel "
-				  "no longer prints), decoded, with the DMA mapping each falls in and "
-				  "a diagnosis; storms detected over a sliding window.",
-				  children,
-				  NULL,
-				  NULL};
+	const struct argp argp = {
+	    faults_options,
+	    faults_parse,
+	    NULL,
+	    "Show IOMMU faults per device: exact counts (also those the kernel "
+	    "no longer prints), decoded, with the DMA mapping each falls in and "
+	    "a diagnosis; storms detected over a sliding window.",
+	    children,
+	    NULL,
+	    NULL};
 	struct faults_args a = {.threshold = 5, .window_ms = 2000};
 	struct faults_state st = {.a = &a};
 	struct collector c;
@@ -514,6 +521,7 @@ int cmd_faults(int argc, char **argv)
 	storms_init(&st.storms, a.threshold, (__u64)a.window_ms * 1000000ULL);
 	cli_collector_opts()->track_modules = true;
 	cli_collector_opts()->unmap_stacks = true;
+	cli_collector_opts()->unmap_history = 65536;
 	r = cli_open_collector(&c, on_event, &st);
 	if (r)
 		return r;
@@ -522,8 +530,9 @@ int cmd_faults(int argc, char **argv)
 		fprintf(stderr, "iommutrace faults: no fault source on this kernel (%s)\n",
 			c.plan.caps[CAP_FAULTS].detail);
 	else if (!st.fe.regs_ok)
-		fprintf(stderr, "iommutrace faults: VT-d fault handler not hooked (%s): VT-d faults "
-				"are seen only as the kernel prints them\n",
+		fprintf(stderr,
+			"iommutrace faults: VT-d fault handler not hooked (%s): VT-d faults "
+			"are seen only as the kernel prints them\n",
 			c.plan.hooks[IT_FN_DMAR_FAULT].reason);
 	fprintf(stderr, "iommutrace faults: watching; %s\n",
 		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");

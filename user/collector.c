@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +121,14 @@ static int configure(struct collector *c)
 	s->rodata->cfg_tp_dma_alloc = cap_uses_tracepoints(&c->plan, CAP_DMA_COHERENT);
 	s->rodata->cfg_map_stacks = !c->opts.no_stacks;
 	s->rodata->cfg_unmap_stacks = !c->opts.no_stacks && c->opts.unmap_stacks;
+	if (c->opts.unmap_history) {
+		__u32 n = 1;
+
+		while (n < c->opts.unmap_history)
+			n <<= 1;
+		s->rodata->cfg_unmap_hist = n;
+		bpf_map__set_max_entries(s->maps.unmap_hist, n);
+	}
 	/* Wake the reader at a quarter full; it also polls on a timer. */
 	s->rodata->cfg_rb_wakeup_bytes = (__u64)c->opts.ringbuf_kb * 1024 / 4;
 	bpf_map__set_max_entries(s->maps.live, c->opts.max_mappings);
@@ -179,6 +188,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+static void map_unmap_hist(struct collector *c);
+
 static int load(struct collector *c, char *err, size_t errlen)
 {
 	int r;
@@ -202,6 +213,7 @@ static int load(struct collector *c, char *err, size_t errlen)
 		c->skel = NULL;
 		return r;
 	}
+	map_unmap_hist(c);
 	return 0;
 }
 
@@ -454,6 +466,51 @@ int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, vo
 	return n;
 }
 
+/* Map the unmap history ring read-only (after load). */
+static void map_unmap_hist(struct collector *c)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t n = c->skel->rodata->cfg_unmap_hist, bytes;
+	void *h, *p;
+
+	if (!n)
+		return;
+	bytes = (n * sizeof(struct it_unmap_rec) + pg - 1) / pg * pg;
+	h = mmap(NULL, bytes, PROT_READ, MAP_SHARED, bpf_map__fd(c->skel->maps.unmap_hist), 0);
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, bpf_map__fd(c->skel->maps.unmap_hist_pos), 0);
+	if (h == MAP_FAILED || p == MAP_FAILED) {
+		if (h != MAP_FAILED)
+			munmap(h, bytes);
+		if (p != MAP_FAILED)
+			munmap(p, pg);
+		return;
+	}
+	c->hist = h;
+	c->hist_pos = p;
+	c->hist_n = n;
+	c->hist_bytes = bytes;
+}
+
+int collector_unmap_hist_scan(struct collector *c, __u64 dev, collector_hist_fn fn, void *ctx)
+{
+	__u64 pos, n;
+	int found = 0;
+
+	if (!c->hist)
+		return -1;
+	pos = __atomic_load_n(c->hist_pos, __ATOMIC_ACQUIRE);
+	n = pos < c->hist_n ? pos : c->hist_n;
+	for (__u64 i = 0; i < n; i++) {
+		struct it_unmap_rec r = c->hist[i];
+
+		if (!dev || r.dev == dev) {
+			fn(ctx, &r);
+			found++;
+		}
+	}
+	return found;
+}
+
 int collector_unmapped_scan(struct collector *c, __u64 dev, collector_unmapped_fn fn, void *ctx)
 {
 	int fd = bpf_map__fd(c->skel->maps.unmapped), n = 0;
@@ -491,6 +548,10 @@ __u64 collector_find_dev(struct collector *c, const char *name)
 
 void collector_close(struct collector *c)
 {
+	if (c->hist) {
+		munmap((void *)c->hist, c->hist_bytes);
+		munmap((void *)c->hist_pos, sysconf(_SC_PAGESIZE));
+	}
 	ring_buffer__free(c->rb);
 	for (int h = 0; h < IT_HOOK_NR; h++)
 		for (int i = 0; i < 2; i++)

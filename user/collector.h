@@ -22,13 +22,14 @@ struct ksyms;
 typedef void (*collector_event_fn)(void *ctx, const struct it_event *e);
 
 struct collector_opts {
-	__u32 max_mappings; /* live-mapping table size */
-	__u32 ringbuf_kb;   /* ring buffer size (power of two, >= 4) */
-	bool no_stacks;	    /* do not capture map stacks */
-	bool unmap_stacks;  /* also capture unmap stacks (who unmapped a faulting address) */
-	bool force_kprobe;  /* never use fentry */
-	bool track_modules; /* keep kernel symbols of modules loaded while running (stacks) */
-	int verbose;	    /* libbpf debug output */
+	__u32 max_mappings;  /* live-mapping table size */
+	__u32 ringbuf_kb;    /* ring buffer size (power of two, >= 4) */
+	bool no_stacks;	     /* do not capture map stacks */
+	bool unmap_stacks;   /* also capture unmap stacks (who unmapped a faulting address) */
+	__u32 unmap_history; /* keep the last N unmaps (fault correlation), 0: off */
+	bool force_kprobe;   /* never use fentry */
+	bool track_modules;  /* keep kernel symbols of modules loaded while running (stacks) */
+	int verbose;	     /* libbpf debug output */
 	collector_event_fn on_event;
 	void *event_ctx;
 };
@@ -45,6 +46,9 @@ struct collector {
 	__u64 rb_events;
 	char load_note[256];	    /* e.g. "fentry failed to load: ..., fell back to kprobes" */
 	unsigned long modules_hash; /* of /proc/modules when symbols were last read */
+	const struct it_unmap_rec *hist; /* unmap history ring, mmap()ed; NULL if off */
+	const __u64 *hist_pos;
+	size_t hist_n, hist_bytes;
 };
 
 void collector_default_opts(struct collector_opts *o);
@@ -66,6 +70,9 @@ int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, vo
 typedef void (*collector_unmapped_fn)(void *ctx, const struct it_live_key *k,
 				      const struct it_unmapped_val *v);
 int collector_unmapped_scan(struct collector *c, __u64 dev, collector_unmapped_fn fn, void *ctx);
+/* The unmap history (collector_opts.unmap_history) for one device (dev 0: all); -1 if off. */
+typedef void (*collector_hist_fn)(void *ctx, const struct it_unmap_rec *r);
+int collector_unmap_hist_scan(struct collector *c, __u64 dev, collector_hist_fn fn, void *ctx);
 /* The struct device the pipeline saw with this name ("0000:00:03.0"), 0 if none yet. */
 __u64 collector_find_dev(struct collector *c, const char *name);
 void collector_close(struct collector *c);

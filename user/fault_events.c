@@ -132,6 +132,20 @@ static void add_unmapped(void *ctx, const struct it_live_key *k, const struct it
 					 .dir = v->dir};
 }
 
+static void add_hist(void *ctx, const struct it_unmap_rec *v)
+{
+	struct fm_mapping *m = fe_slot(ctx);
+
+	if (m)
+		*m = (struct fm_mapping){.dma_addr = v->dma_addr,
+					 .size = v->size,
+					 .map_ns = v->map_ns,
+					 .unmap_ns = v->unmap_ns,
+					 .map_stack_id = v->map_stack_id,
+					 .unmap_stack_id = v->unmap_stack_id,
+					 .dir = v->dir};
+}
+
 static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec *r)
 {
 	if (!fe->c || !d->dev || r->intr) {
@@ -141,7 +155,10 @@ static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec
 	if (d->gen != fe->gen) {
 		d->nmaps = 0;
 		collector_live_scan(fe->c, d->dev, add_live, d);
-		collector_unmapped_scan(fe->c, d->dev, add_unmapped, d);
+		/* Every recent unmap, also of an IOVA mapped again since; else the last one of
+		 * each address. */
+		if (collector_unmap_hist_scan(fe->c, d->dev, add_hist, d) < 0)
+			collector_unmapped_scan(fe->c, d->dev, add_unmapped, d);
 		d->gen = fe->gen;
 	}
 	fault_match(d->maps, d->nmaps, r->iova, r->ts_ns, r->access, &r->match);
@@ -184,9 +201,8 @@ enum fe_kind fault_events_decode(struct fault_events *fe, const struct it_event 
 			r->intr = vr->cls == FAULT_CLASS_INTR;
 			if (r->intr)
 				r->iova = e->addr >> 48; /* the interrupt index */
-			return fe_fill(fe, r, sid_to_bdf(bdf, sizeof(bdf), e->fault_seg,
-							 e->fault_sid),
-				       0);
+			return fe_fill(fe, r,
+				       sid_to_bdf(bdf, sizeof(bdf), e->fault_seg, e->fault_sid), 0);
 		}
 		r->flags = (__u32)e->aux;
 		r->has_flags = true;

@@ -27,10 +27,10 @@ struct fm_mapping {
 };
 
 enum fm_kind {
-	FM_NONE = 0,	 /* no mapping iommutrace saw explains the address */
-	FM_INSIDE,	 /* inside a mapping live at the time of the fault */
-	FM_AFTER_UNMAP,	 /* inside a mapping unmapped before the fault */
-	FM_PAST_END,	 /* just past the end of a live mapping */
+	FM_NONE = 0,	/* no mapping iommutrace saw explains the address */
+	FM_INSIDE,	/* inside a mapping live at the time of the fault */
+	FM_AFTER_UNMAP, /* inside a mapping unmapped before the fault */
+	FM_PAST_END,	/* just past the end of a live mapping */
 };
 
 struct fm_result {

@@ -13,10 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define FS_SLOTS     64 /* rate window: up to 64 slots of 1/8 s */
-#define FS_RANGES    8	/* top faulting IOVA ranges kept per device */
-#define FS_RANGE_SZ  (64 * 1024ULL)
-#define FS_REASONS   8
+#define FS_SLOTS    64 /* rate window: up to 64 slots of 1/8 s */
+#define FS_RANGES   8  /* top faulting IOVA ranges kept per device */
+#define FS_RANGE_SZ (64 * 1024ULL)
+#define FS_REASONS  8
 
 struct fs_range {
 	__u64 base; /* FS_RANGE_SZ-aligned */
@@ -32,9 +32,9 @@ enum fs_change { FS_NONE = 0, FS_STORM_START, FS_STORM_END };
 
 struct fs_dev {
 	char device[IT_NAME_LEN], driver[IT_NAME_LEN];
-	__u64 faults;	/* every fault counted for this device */
-	__u64 decoded;	/* with address, access and reason */
-	__u64 printed;	/* lines the kernel printed about it */
+	__u64 faults;  /* every fault counted for this device */
+	__u64 decoded; /* with address, access and reason */
+	__u64 printed; /* lines the kernel printed about it */
 	__u64 first_ns, last_ns;
 	double peak_rate; /* faults/s over the window */
 	bool storm;	  /* currently in a storm */
@@ -51,8 +51,8 @@ struct fs_dev {
 };
 
 struct fault_storms {
-	double threshold;  /* faults/s that make a storm */
-	__u64 window_ns;   /* rate window */
+	double threshold; /* faults/s that make a storm */
+	__u64 window_ns;  /* rate window */
 	struct fs_dev *v;
 	size_t n, cap;
 };

@@ -6,8 +6,7 @@
 #include <string.h>
 
 /* Symbolized stack, innermost first, as a JSON array or " <- "-joined text. */
-int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf,
-			size_t len)
+int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf, size_t len)
 {
 	int n = 0;
 	char *save, *tok;
@@ -59,7 +58,7 @@ void print_stack(struct collector *c, const char *label, __s32 id)
 /* Frames of the DMA API and IOMMU layers, skipped to find who called them. */
 static bool api_frame(const char *f)
 {
-	static const char *const prefixes[] = {"dma_",	 "__dma_",	 "iommu_",     "__iommu_",
+	static const char *const prefixes[] = {"dma_",	 "__dma_",     "iommu_",      "__iommu_",
 					       "intel_", "debug_dma_", "dma_direct_", NULL};
 
 	for (int i = 0; prefixes[i]; i++)
