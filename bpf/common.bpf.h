@@ -111,6 +111,15 @@ IT_MAP struct {
 	__type(value, struct it_unmapped_val);
 } unmapped SEC(".maps");
 
+/* PCI requester (segment << 16 | bus << 8 | devfn) -> struct device, filled by user space from
+ * dev_info: attributes VT-d fault records, which name only the requester, to devices. */
+IT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} sid_dev SEC(".maps");
+
 /* Sized by user space: 1 entry (off) unless a command wants the history. */
 IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -61,8 +61,10 @@ static __always_inline void it_read_fault_regs(struct intel_iommu *iommu)
 	void *reg = BPF_CORE_READ(iommu, reg), *rec;
 	__u64 cap = BPF_CORE_READ(iommu, cap), lo;
 	__u16 seg = BPF_CORE_READ(iommu, segment);
-	__u32 fsts, hi, mid, idx, nregs, off, i;
+	__u32 fsts, hi, mid, idx, nregs, off, i, sid;
+	struct it_dev_stats *s;
 	struct it_event e = {};
+	__u64 *dev;
 
 	if (!reg || it_read32(&fsts, reg + DMAR_FSTS_REG)) {
 		it_count(IT_C_FAULT_UNREAD);
@@ -89,7 +91,12 @@ static __always_inline void it_read_fault_regs(struct intel_iommu *iommu)
 			it_count(IT_C_FAULT_UNREAD);
 			return;
 		}
-		it_event_init(&e, IT_EV_FAULT, 0);
+		sid = (__u32)seg << 16 | (mid & 0xffff);
+		dev = bpf_map_lookup_elem(&sid_dev, &sid);
+		s = it_dev(dev ? *dev : 0);
+		if (s)
+			s->faults += 1;
+		it_event_init(&e, IT_EV_FAULT, dev ? *dev : 0);
 		e.addr = lo & ~0xfffULL;
 		e.aux = fsts;
 		e.fault_src = IT_FSRC_REGS;

@@ -278,10 +278,39 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 	return 0;
 }
 
+/* Tell BPF which struct device each PCI requester ID is (sid_dev), once a second. */
+static void refresh_requesters(struct collector *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.dev_info), sfd = bpf_map__fd(c->skel->maps.sid_dev);
+	struct timespec ts;
+	struct it_dev_info info;
+	__u64 k, next, now;
+	unsigned seg, bus, slot, fn;
+	bool more;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (now - c->sid_refresh_ns < 1000000000ULL)
+		return;
+	c->sid_refresh_ns = now;
+	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
+	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
+		k = next;
+		if (!k || bpf_map_lookup_elem(fd, &k, &info) ||
+		    sscanf(info.name, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4 || seg > 0xffff ||
+		    bus > 0xff || slot > 0x1f || fn > 7)
+			continue;
+		__u32 sid = seg << 16 | bus << 8 | slot << 3 | fn;
+
+		bpf_map_update_elem(sfd, &sid, &k, BPF_ANY);
+	}
+}
+
 int collector_poll(struct collector *c, int timeout_ms)
 {
 	int r = ring_buffer__poll(c->rb, timeout_ms), more;
 
+	refresh_requesters(c);
 	if (r < 0 && r != -EINTR)
 		return r;
 	if (c->opts.track_modules)

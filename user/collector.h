@@ -46,6 +46,7 @@ struct collector {
 	__u64 rb_events;
 	char load_note[256];	    /* e.g. "fentry failed to load: ..., fell back to kprobes" */
 	unsigned long modules_hash; /* of /proc/modules when symbols were last read */
+	__u64 sid_refresh_ns;	    /* when sid_dev was last filled */
 	const struct it_unmap_rec *hist; /* unmap history ring, mmap()ed; NULL if off */
 	const __u64 *hist_pos;
 	size_t hist_n, hist_bytes;

@@ -202,7 +202,8 @@ enum fe_kind fault_events_decode(struct fault_events *fe, const struct it_event 
 			if (r->intr)
 				r->iova = e->addr >> 48; /* the interrupt index */
 			return fe_fill(fe, r,
-				       sid_to_bdf(bdf, sizeof(bdf), e->fault_seg, e->fault_sid), 0);
+				       sid_to_bdf(bdf, sizeof(bdf), e->fault_seg, e->fault_sid),
+				       e->dev);
 		}
 		r->flags = (__u32)e->aux;
 		r->has_flags = true;

@@ -23,8 +23,9 @@ static void test_vtd_reasons(void **state)
 	assert_int_equal(vtd_reason(0x22)->cls, FAULT_CLASS_INTR);
 	assert_string_equal(vtd_reason(0x22)->text, "Present field in the IRTE entry is clear");
 	assert_string_equal(vtd_reason(0x30)->text, "SM: Invalid Root Table Address");
-	assert_string_equal(vtd_reason(0x90)->text,
-			    "SM: A/D bit update needed in first-level entry when set up in no snoop");
+	assert_string_equal(
+	    vtd_reason(0x90)->text,
+	    "SM: A/D bit update needed in first-level entry when set up in no snoop");
 	assert_int_equal(vtd_reason(0x85)->cls, FAULT_CLASS_DMA);
 	assert_string_equal(vtd_reason(0x33)->text, "Unknown"); /* a hole in the SM table */
 	assert_string_equal(vtd_reason(0xff)->text, "Unknown");
@@ -96,8 +97,8 @@ static void test_parse_intel_lines(void **state)
 	assert_string_equal(l.device, "0000:f0:1f.0");
 	/* not fault lines, or malformed */
 	assert_int_equal(fault_line_parse("DMAR: DRHD: handling fault status reg 2", &l), -1);
-	assert_int_equal(fault_line_parse("DMAR: [DMA Write NO_PASID] Request device [zz:03.0]", &l),
-			 -1);
+	assert_int_equal(
+	    fault_line_parse("DMAR: [DMA Write NO_PASID] Request device [zz:03.0]", &l), -1);
 	assert_int_equal(fault_line_parse("DMAR: [DMA Write NO_PASID] Request device [100:03.0] "
 					  "fault addr 0x1 [fault reason 0x05] x",
 					  &l),
