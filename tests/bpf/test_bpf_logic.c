@@ -535,6 +535,25 @@ static void test_unknown_unmap_nested_in_unmap(void **state)
 	assert_int_equal(events[0].dev, DEV_A);
 }
 
+/* io_page_fault: counted for the device, one fault record with the flags and the access. */
+static void test_io_page_fault(void **state)
+{
+	(void)state;
+	RUN(tp_io_page_fault, 3, DEV_A, 0x7000ULL, 0x30ULL); /* AMD flags: PR | RW */
+	RUN(tp_io_page_fault, 3, DEV_A, 0x8000ULL, 0x0ULL);  /* IOMMU_FAULT_READ */
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 2);
+	assert_int_equal(events[0].type, IT_EV_FAULT);
+	assert_int_equal(events[0].fault_src, IT_FSRC_TRACEPOINT);
+	assert_int_equal(events[0].dev, DEV_A);
+	assert_int_equal(events[0].addr, 0x7000);
+	assert_int_equal(events[0].aux, 0x30);
+	assert_int_equal(events[0].fault_access, IT_ACC_WRITE);
+	assert_int_equal(events[1].fault_access, IT_ACC_READ);
+	assert_int_equal(events[1].fault_pasid, IT_PASID_NONE);
+	assert_int_equal(dev_stats(DEV_A).faults, 2);
+}
+
 static void test_sync_checks(void **state)
 {
 	(void)state;
@@ -578,6 +597,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sync_checks, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_unmap_needs_evidence, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_unmap_nested_in_unmap, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_io_page_fault, setup_fn, teardown),
 	};
 	cpu_set_t one;
 
