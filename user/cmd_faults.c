@@ -266,20 +266,19 @@ static void print_fault_text(struct faults_state *st, const struct fault_rec *r)
 		printf("    usual cause: %s\n", cause);
 	switch (r->match.kind) {
 	case FM_INSIDE:
-		printf("    in a live DMA_%s mapping at 0x%" PRIx64 ", %" PRIu64
-		       " bytes, mapped %" PRIu64 " us before\n",
-		       fm_dir_name(m->dir), (uint64_t)m->dma_addr, (uint64_t)m->size,
+	case FM_AFTER_UNMAP: {
+		bool in = r->match.kind == FM_INSIDE;
+
+		printf("    %s DMA_%s mapping at 0x%" PRIx64 ", %" PRIu64 " bytes, %s %" PRIu64
+		       " us before\n",
+		       in ? "in a live" : "not mapped: a", fm_dir_name(m->dir),
+		       (uint64_t)m->dma_addr, (uint64_t)m->size, in ? "mapped" : "was unmapped",
 		       (uint64_t)(r->match.ago_ns / 1000));
+		if (!in)
+			print_stack(st->c, "unmap:", m->unmap_stack_id);
 		print_stack(st->c, "map:", m->map_stack_id);
 		break;
-	case FM_AFTER_UNMAP:
-		printf("    not mapped: a DMA_%s mapping at 0x%" PRIx64 ", %" PRIu64
-		       " bytes, was unmapped %" PRIu64 " us before\n",
-		       fm_dir_name(m->dir), (uint64_t)m->dma_addr, (uint64_t)m->size,
-		       (uint64_t)(r->match.ago_ns / 1000));
-		print_stack(st->c, "unmap:", m->unmap_stack_id);
-		print_stack(st->c, "map:", m->map_stack_id);
-		break;
+	}
 	case FM_PAST_END:
 		printf("    not mapped: %" PRIu64 " bytes past a DMA_%s mapping at 0x%" PRIx64
 		       ", %" PRIu64 " bytes\n",

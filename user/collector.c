@@ -477,22 +477,40 @@ int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info)
 	return bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.dev_info), &dev, info) ? -1 : 0;
 }
 
-int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, void *ctx)
+/* Walk a hash keyed by struct it_live_key, one device's entries (dev 0: all), into val; exactly
+ * one of the callbacks is set. */
+struct key_scan {
+	collector_live_fn live;
+	collector_unmapped_fn unmapped;
+	void *ctx;
+};
+
+static int scan_by_dev(int fd, __u64 dev, void *val, const struct key_scan *cb)
 {
-	int fd = bpf_map__fd(c->skel->maps.live), n = 0;
 	struct it_live_key k, next;
-	struct it_live_val v;
+	int n = 0;
 	bool more;
 
 	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
 	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
 		k = next;
-		if ((dev && k.dev != dev) || bpf_map_lookup_elem(fd, &k, &v))
+		if ((dev && k.dev != dev) || bpf_map_lookup_elem(fd, &k, val))
 			continue;
-		fn(ctx, &k, &v);
+		if (cb->live)
+			cb->live(cb->ctx, &k, val);
+		else
+			cb->unmapped(cb->ctx, &k, val);
 		n++;
 	}
 	return n;
+}
+
+int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, void *ctx)
+{
+	struct key_scan cb = {.live = fn, .ctx = ctx};
+	struct it_live_val v;
+
+	return scan_by_dev(bpf_map__fd(c->skel->maps.live), dev, &v, &cb);
 }
 
 /* Map the unmap history ring read-only (after load). */
@@ -542,20 +560,10 @@ int collector_unmap_hist_scan(struct collector *c, __u64 dev, collector_hist_fn 
 
 int collector_unmapped_scan(struct collector *c, __u64 dev, collector_unmapped_fn fn, void *ctx)
 {
-	int fd = bpf_map__fd(c->skel->maps.unmapped), n = 0;
-	struct it_live_key k, next;
+	struct key_scan cb = {.unmapped = fn, .ctx = ctx};
 	struct it_unmapped_val v;
-	bool more;
 
-	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
-	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
-		k = next;
-		if ((dev && k.dev != dev) || bpf_map_lookup_elem(fd, &k, &v))
-			continue;
-		fn(ctx, &k, &v);
-		n++;
-	}
-	return n;
+	return scan_by_dev(bpf_map__fd(c->skel->maps.unmapped), dev, &v, &cb);
 }
 
 __u64 collector_find_dev(struct collector *c, const char *name)

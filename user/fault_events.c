@@ -118,20 +118,6 @@ static void add_live(void *ctx, const struct it_live_key *k, const struct it_liv
 					 .dir = v->dir};
 }
 
-static void add_unmapped(void *ctx, const struct it_live_key *k, const struct it_unmapped_val *v)
-{
-	struct fm_mapping *m = fe_slot(ctx);
-
-	if (m)
-		*m = (struct fm_mapping){.dma_addr = k->dma_addr,
-					 .size = v->size,
-					 .map_ns = v->map_ns,
-					 .unmap_ns = v->unmap_ns,
-					 .map_stack_id = v->map_stack_id,
-					 .unmap_stack_id = v->unmap_stack_id,
-					 .dir = v->dir};
-}
-
 static void add_hist(void *ctx, const struct it_unmap_rec *v)
 {
 	struct fm_mapping *m = fe_slot(ctx);
@@ -144,6 +130,20 @@ static void add_hist(void *ctx, const struct it_unmap_rec *v)
 					 .map_stack_id = v->map_stack_id,
 					 .unmap_stack_id = v->unmap_stack_id,
 					 .dir = v->dir};
+}
+
+static void add_unmapped(void *ctx, const struct it_live_key *k, const struct it_unmapped_val *v)
+{
+	struct it_unmap_rec r = {.dev = k->dev,
+				 .dma_addr = k->dma_addr,
+				 .size = v->size,
+				 .map_ns = v->map_ns,
+				 .unmap_ns = v->unmap_ns,
+				 .map_stack_id = v->map_stack_id,
+				 .unmap_stack_id = v->unmap_stack_id,
+				 .dir = v->dir};
+
+	add_hist(ctx, &r);
 }
 
 static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec *r)

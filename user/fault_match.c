@@ -123,22 +123,17 @@ const char *fault_diagnosis(const struct fm_result *r, unsigned access, __u64 io
 
 	switch (r->kind) {
 	case FM_INSIDE:
-		if (access == IT_ACC_WRITE && m->dir == IT_DIR_TO_DEVICE) {
+		if (fm_forbids(access, m->dir)) {
+			bool w = access == IT_ACC_WRITE;
+
 			snprintf(buf, len,
-				 "direction bug: the device wrote into a DMA_TO_DEVICE mapping "
-				 "(read-only to the device) of %" PRIu64 " bytes at 0x%" PRIx64
-				 "; a buffer the device fills must be mapped DMA_FROM_DEVICE or "
-				 "DMA_BIDIRECTIONAL",
-				 (uint64_t)m->size, (uint64_t)m->dma_addr);
-			return buf;
-		}
-		if (access == IT_ACC_READ && m->dir == IT_DIR_FROM_DEVICE) {
-			snprintf(buf, len,
-				 "direction bug: the device read a DMA_FROM_DEVICE mapping "
-				 "(write-only to the device) of %" PRIu64 " bytes at 0x%" PRIx64
-				 "; a buffer the device reads must be mapped DMA_TO_DEVICE or "
-				 "DMA_BIDIRECTIONAL",
-				 (uint64_t)m->size, (uint64_t)m->dma_addr);
+				 "direction bug: the device %s a DMA_%s mapping (%s to the device) "
+				 "of %" PRIu64 " bytes at 0x%" PRIx64 "; a buffer the device %s "
+				 "must be mapped DMA_%s or DMA_BIDIRECTIONAL",
+				 w ? "wrote into" : "read", fm_dir_name(m->dir),
+				 w ? "read-only" : "write-only", (uint64_t)m->size,
+				 (uint64_t)m->dma_addr, w ? "fills" : "reads",
+				 w ? "FROM_DEVICE" : "TO_DEVICE");
 			return buf;
 		}
 		snprintf(buf, len,
