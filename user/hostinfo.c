@@ -847,13 +847,16 @@ static void collect_swiotlb(struct ctx *c, long mapped_mb)
 	size_t n;
 	char **dbg = list_dir(c, "/sys/kernel/debug", &n);
 
-	if (exists(c, "/sys/kernel/debug/swiotlb")) {
-		present = TRI_YES;
+	if (exists(c, "/sys/kernel/debug/swiotlb/io_tlb_nslabs")) {
 		nslabs = read_long(c, "/sys/kernel/debug/swiotlb/io_tlb_nslabs");
 		used = read_long(c, "/sys/kernel/debug/swiotlb/io_tlb_used");
 		hw = read_long(c, "/sys/kernel/debug/swiotlb/io_tlb_used_hiwater");
+		present = nslabs && json_object_get_int64(nslabs) == 0 ? TRI_NO : TRI_YES;
 		if (!nslabs || !used)
 			unknown(c, "swiotlb.used", "cannot read /sys/kernel/debug/swiotlb/io_tlb_*");
+	} else if (exists(c, "/sys/kernel/debug/swiotlb")) {
+		/* The directory is made at boot; its files only for a pool that exists. */
+		present = TRI_NO;
 	} else if (dbg && n > 0) {
 		/* debugfs is mounted and readable, and the kernel made no swiotlb directory. */
 		present = TRI_NO;

@@ -214,6 +214,10 @@ int snapdoc_validate(json_object *doc, char *err, size_t errlen)
 		return -1;
 	}
 	ver = sd_int(doc, "version", -1);
+	if (!json_object_is_type(json_object_object_get(doc, "version"), json_type_int)) {
+		snprintf(err, errlen, "\"version\" is not an integer");
+		return -1;
+	}
 	if (ver != SNAPDOC_VERSION) {
 		snprintf(err, errlen, "snapshot version %lld; this iommutrace reads version %d", ver,
 			 SNAPDOC_VERSION);
