@@ -28,8 +28,12 @@ struct snap_args {
 };
 
 #define SOURCE_OPTIONS                                                                             \
-	{"root", OPT_ROOT, "DIR", 0,                                                               \
-	 "Read sysfs, procfs and /dev under DIR instead of / (a recorded tree)", 10},              \
+	{"root",                                                                                   \
+	 OPT_ROOT,                                                                                 \
+	 "DIR",                                                                                    \
+	 0,                                                                                        \
+	 "Read sysfs, procfs and /dev under DIR instead of / (a recorded tree)",                   \
+	 10},                                                                                      \
 	{                                                                                          \
 		"pci-ids", OPT_PCI_IDS, "FILE", 0,                                                 \
 		    "pci.ids for device names (default: the system's)", 10                         \
@@ -93,15 +97,20 @@ static const struct argp_option snapshot_options[] = {
 
 int cmd_snapshot(int argc, char **argv)
 {
-	struct argp argp = {snapshot_options, snap_parse, NULL,
-			    "Write the passthrough health snapshot: kernel, IOMMU parameters and "
-			    "state, firmware tables, IOMMU groups, PCI devices (driver, group, DMA "
-			    "mask, ACS/ARI/FLR/SR-IOV), VFIO, swiotlb, lockdown/Secure Boot, and what "
-			    "could not be read and why, as one versioned JSON document "
-			    "(docs/PASSTHROUGH.md). Store one before a kernel update and compare with "
-			    "'iommutrace diff'.\vExit status: 0 written, 2 usage error, 3 cannot "
-			    "write the file.",
-			    NULL, NULL, NULL};
+	struct argp argp = {
+	    snapshot_options,
+	    snap_parse,
+	    NULL,
+	    "Write the passthrough health snapshot: kernel, IOMMU parameters and "
+	    "state, firmware tables, IOMMU groups, PCI devices (driver, group, DMA "
+	    "mask, ACS/ARI/FLR/SR-IOV), VFIO, swiotlb, lockdown/Secure Boot, and what "
+	    "could not be read and why, as one versioned JSON document "
+	    "(docs/PASSTHROUGH.md). Store one before a kernel update and compare with "
+	    "'iommutrace diff'.\vExit status: 0 written, 2 usage error, 3 cannot "
+	    "write the file.",
+	    NULL,
+	    NULL,
+	    NULL};
 	struct snap_args a = {0};
 	json_object *doc;
 	const char *text;
@@ -144,22 +153,28 @@ static void print_side(const char *label, const char *file, json_object *d)
 {
 	printf("%s: %s — %s, kernel %s, taken %s\n", label, file,
 	       sd_str(d, "hostname") ? sd_str(d, "hostname") : "?",
-	       sd_str(sd_obj(d, "kernel"), "release") ? sd_str(sd_obj(d, "kernel"), "release") : "?",
+	       sd_str(sd_obj(d, "kernel"), "release") ? sd_str(sd_obj(d, "kernel"), "release")
+						      : "?",
 	       sd_str(d, "taken_at"));
 }
 
 int cmd_diff(int argc, char **argv)
 {
-	struct argp argp = {diff_options, snap_parse, "A B",
-			    "Compare two passthrough health snapshots (before/after an update, or a "
-			    "canary against a fleet node). Passthrough regressions come first: IOMMU "
-			    "groups that grew (devices that now share a group), drivers that changed "
-			    "away from vfio-pci, IOMMU parameters or domain types that changed, "
-			    "interrupt remapping or the IOMMU lost, narrower DMA masks, VFIO modules "
-			    "missing, FLR lost; then other relevant changes, then the rest."
-			    "\vExit status: 0 no passthrough regression, 1 at least one regression, "
-			    "2 usage error or a file that is not a valid snapshot.",
-			    NULL, NULL, NULL};
+	struct argp argp = {
+	    diff_options,
+	    snap_parse,
+	    "A B",
+	    "Compare two passthrough health snapshots (before/after an update, or a "
+	    "canary against a fleet node). Passthrough regressions come first: IOMMU "
+	    "groups that grew (devices that now share a group), drivers that changed "
+	    "away from vfio-pci, IOMMU parameters or domain types that changed, "
+	    "interrupt remapping or the IOMMU lost, narrower DMA masks, VFIO modules "
+	    "missing, FLR lost; then other relevant changes, then the rest."
+	    "\vExit status: 0 no passthrough regression, 1 at least one regression, "
+	    "2 usage error or a file that is not a valid snapshot.",
+	    NULL,
+	    NULL,
+	    NULL};
 	struct snap_args a = {.want_files = 2};
 	json_object *da, *db;
 	struct sdiff d;
@@ -188,12 +203,13 @@ int cmd_diff(int argc, char **argv)
 	if (a.json) {
 		json_object *o = sdiff_json(&d);
 
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		static const char *const heads[] = {"Passthrough regressions",
-						    "Other passthrough-relevant changes", "Other changes"};
+						    "Other passthrough-relevant changes",
+						    "Other changes"};
 
 		print_side("A", a.files[0], da);
 		print_side("B", a.files[1], db);
@@ -220,8 +236,8 @@ int cmd_diff(int argc, char **argv)
 /* --- doctor --------------------------------------------------------------------------------- */
 
 static const struct argp_option doctor_options[] = {
-    {"device", 'd', "BDF", 0, "The device to pass through (default: every device bound to vfio-pci)",
-     0},
+    {"device", 'd', "BDF", 0,
+     "The device to pass through (default: every device bound to vfio-pci)", 0},
     {"snapshot", OPT_SNAPSHOT, "FILE", 0, "Diagnose a stored snapshot instead of this host", 0},
     {"json", 'j', NULL, 0, "Print one JSON object", 0},
     SOURCE_OPTIONS,
@@ -255,18 +271,23 @@ static void print_doctor(const struct doctor *d, json_object *snap)
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct argp argp = {doctor_options, snap_parse, NULL,
-			    "Diagnose PCI passthrough top-down, stopping at the first hard "
-			    "contradiction: 1 IOMMU active (firmware table, parameters that match the "
-			    "IOMMU vendor, driver initialised, groups), 2 device bound to vfio-pci "
-			    "with its companion functions, 3 group viability, 4 interrupt remapping, 5 "
-			    "recent DMA faults, 6 reset capability (FLR), 7 swiotlb pressure and "
-			    "32-bit DMA masks. Each step shows its evidence, PASS/WARN/FAIL/SKIP and "
-			    "what to do next; a failed step skips the steps that depend on it."
-			    "\vExit status: 0 nothing worse than PASS, 1 a step failed, 4 the worst "
-			    "is a warning, 2 usage error (bad --device, bad snapshot file), 3 cannot "
-			    "collect.",
-			    NULL, NULL, NULL};
+	struct argp argp = {
+	    doctor_options,
+	    snap_parse,
+	    NULL,
+	    "Diagnose PCI passthrough top-down, stopping at the first hard "
+	    "contradiction: 1 IOMMU active (firmware table, parameters that match the "
+	    "IOMMU vendor, driver initialised, groups), 2 device bound to vfio-pci "
+	    "with its companion functions, 3 group viability, 4 interrupt remapping, 5 "
+	    "recent DMA faults, 6 reset capability (FLR), 7 swiotlb pressure and "
+	    "32-bit DMA masks. Each step shows its evidence, PASS/WARN/FAIL/SKIP and "
+	    "what to do next; a failed step skips the steps that depend on it."
+	    "\vExit status: 0 nothing worse than PASS, 1 a step failed, 4 the worst "
+	    "is a warning, 2 usage error (bad --device, bad snapshot file), 3 cannot "
+	    "collect.",
+	    NULL,
+	    NULL,
+	    NULL};
 	struct snap_args a = {0};
 	struct doctor d;
 	json_object *snap;
@@ -294,8 +315,8 @@ int cmd_doctor(int argc, char **argv)
 	if (a.json) {
 		json_object *o = doctor_json(&d);
 
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		print_doctor(&d, snap);

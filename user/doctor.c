@@ -53,7 +53,7 @@ static void sl_free(struct strlist *l)
 
 /* Raises a step's status to s if s is worse; the first decision at a level is its summary. */
 static void decide(struct doc_step *st, enum doc_status s, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void decide(struct doc_step *st, enum doc_status s, const char *fmt, ...)
 {
 	va_list ap;
@@ -98,14 +98,16 @@ static void step_iommu(json_object *s, struct doc_step *st)
 	const char *ip = sd_param(s, "intel_iommu"), *ap = sd_param(s, "amd_iommu");
 	const char *pt = sd_param(s, "iommu"), *pass = sd_param(s, "iommu.passthrough");
 	int dmar = sd_tri(fw, "dmar"), ivrs = sd_tri(fw, "ivrs"), active = sd_iommu_active(s);
-	bool intel = vendor && strcmp(vendor, "intel") == 0, amd = vendor && strcmp(vendor, "amd") == 0;
+	bool intel = vendor && strcmp(vendor, "intel") == 0,
+	     amd = vendor && strcmp(vendor, "amd") == 0;
 	const char *init_line = NULL;
 	char params[512] = "";
 	json_object *pobj = sd_obj(sd_obj(s, "cmdline"), "params");
 
 	if (dmar == TRI_YES || ivrs == TRI_YES)
 		sl_add(&st->evidence, "firmware: %s table present (%s)",
-		       dmar == TRI_YES ? "DMAR" : "IVRS", dmar == TRI_YES ? "Intel VT-d" : "AMD-Vi");
+		       dmar == TRI_YES ? "DMAR" : "IVRS",
+		       dmar == TRI_YES ? "Intel VT-d" : "AMD-Vi");
 	else if (dmar == TRI_NO && ivrs == TRI_NO)
 		sl_add(&st->evidence, "firmware: no DMAR or IVRS ACPI table");
 	else
@@ -139,27 +141,30 @@ static void step_iommu(json_object *s, struct doc_step *st)
 
 	/* The parameter of the other vendor does nothing. */
 	if (amd && ip && sd_onoff(ip) == TRI_YES && !ap) {
-		decide(st, DOC_WARN,
-		       "intel_iommu=on is decorative: this is an AMD IOMMU (%s)",
+		decide(st, DOC_WARN, "intel_iommu=on is decorative: this is an AMD IOMMU (%s)",
 		       ivrs == TRI_YES ? "IVRS table" : "AMD CPU, no IOMMU table seen");
-		sl_add(&st->next, "the AMD IOMMU is on by default when the firmware enables it; drop "
-				  "intel_iommu=on and use amd_iommu= options only to change it");
+		sl_add(&st->next,
+		       "the AMD IOMMU is on by default when the firmware enables it; drop "
+		       "intel_iommu=on and use amd_iommu= options only to change it");
 	}
 	if (intel && ap && !ip) {
 		decide(st, DOC_WARN, "amd_iommu=%s is decorative: this is an Intel VT-d IOMMU", ap);
 		sl_add(&st->next, "use intel_iommu=on on Intel VT-d");
 	}
 	if (active == TRI_NO) {
-		decide(st, DOC_FAIL, "IOMMU not active: no IOMMU unit registered and no IOMMU groups");
+		decide(st, DOC_FAIL,
+		       "IOMMU not active: no IOMMU unit registered and no IOMMU groups");
 		if (dmar == TRI_NO && ivrs == TRI_NO)
 			sl_add(&st->next, "enable VT-d / AMD-Vi (IOMMU) in the firmware setup: the "
 					  "firmware exposes no DMAR or IVRS table");
 		else if (intel && sd_onoff(ip) == TRI_NO)
 			sl_add(&st->next, "remove intel_iommu=off from the kernel command line");
 		else if (intel && sd_onoff(ip) != TRI_YES)
-			sl_add(&st->next, "add intel_iommu=on to the kernel command line (this kernel "
-					  "leaves the Intel IOMMU off by default): "
-					  "GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, reboot");
+			sl_add(&st->next,
+			       "add intel_iommu=on to the kernel command line (kernels built "
+			       "without CONFIG_INTEL_IOMMU_DEFAULT_ON* leave the Intel IOMMU "
+			       "off): GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, "
+			       "reboot");
 		else if (amd && ap && strstr(ap, "off"))
 			sl_add(&st->next, "remove amd_iommu=off from the kernel command line");
 		else
@@ -177,7 +182,10 @@ static void step_iommu(json_object *s, struct doc_step *st)
 				      "iommu.passthrough=1): fine for VFIO, which gives assigned "
 				      "devices their own domain");
 	decide(st, DOC_PASS, "%s IOMMU active: %zu unit(s), %zu group(s)",
-	       intel ? "Intel VT-d" : amd ? "AMD-Vi" : "an", sd_len(units), sd_len(groups));
+	       intel ? "Intel VT-d"
+	       : amd ? "AMD-Vi"
+		     : "an",
+	       sd_len(units), sd_len(groups));
 }
 
 /* --- 2. binding ----------------------------------------------------------------------------- */
@@ -240,16 +248,18 @@ static void step_binding(json_object *s, const struct strlist *targets, struct d
 				continue;
 			}
 			sl_add(&st->evidence, "companion %s: driver %s", desc, or_none(cd));
-			decide(st, DOC_FAIL, "companion function %s is not bound to vfio-pci (driver: %s)",
-			       cb, or_none(cd));
+			decide(st, DOC_FAIL,
+			       "companion function %s is not bound to vfio-pci (driver: %s)", cb,
+			       or_none(cd));
 			bind_fix(s, c, &st->next);
 			persist = true;
 		}
 	}
 	if (persist)
-		sl_add(&st->next, "to make it persist: 'options vfio-pci ids=%s' in "
-				  "/etc/modprobe.d/vfio.conf, the vfio modules in the initramfs "
-				  "(update-initramfs -u), reboot",
+		sl_add(&st->next,
+		       "to make it persist: 'options vfio-pci ids=%s' in "
+		       "/etc/modprobe.d/vfio.conf, the vfio modules in the initramfs "
+		       "(update-initramfs -u), reboot",
 		       ids);
 	decide(st, DOC_PASS, "bound to vfio-pci, companion functions included");
 }
@@ -271,13 +281,14 @@ static void step_group(json_object *s, const struct strlist *targets, struct doc
 				g = sd_at(groups, i);
 		if (!g) {
 			decide(st, DOC_FAIL, "%s is in no IOMMU group", targets->v[t]);
-			sl_add(&st->next, "the IOMMU does not cover %s: check the kernel log for it",
+			sl_add(&st->next,
+			       "the IOMMU does not cover %s: check the kernel log for it",
 			       targets->v[t]);
 			continue;
 		}
 		members = sd_arr(g, "devices");
-		sl_add(&st->evidence, "%s: IOMMU group %lld (%s), %zu device(s)", targets->v[t], gid,
-		       or_none(sd_str(g, "type")), sd_len(members));
+		sl_add(&st->evidence, "%s: IOMMU group %lld (%s), %zu device(s)", targets->v[t],
+		       gid, or_none(sd_str(g, "type")), sd_len(members));
 		for (size_t i = 0; i < sd_len(members); i++) {
 			const char *m = json_object_get_string(sd_at(members, i));
 			json_object *md = m ? sd_device(s, m) : NULL;
@@ -294,20 +305,25 @@ static void step_group(json_object *s, const struct strlist *targets, struct doc
 			       drv);
 			sl_add(&st->next,
 			       "bind %s to vfio-pci too and assign it to the same VM, or unbind it "
-			       "(echo %s > /sys/bus/pci/devices/%s/driver/unbind); or move %s to a slot "
+			       "(echo %s > /sys/bus/pci/devices/%s/driver/unbind); or move %s to a "
+			       "slot "
 			       "with its own group",
 			       m, m, m, targets->v[t]);
 		}
 	}
 	if (acs) {
-		decide(st, DOC_WARN, "pcie_acs_override=%s in use: groups show what the override "
-				     "claims, not what the hardware isolates", acs);
-		sl_add(&st->next, "ACS override lets devices in different groups reach each other by "
-				  "peer-to-peer DMA: avoid it on shared or multi-tenant hosts; move "
-				  "devices to ACS-capable root ports instead");
+		decide(st, DOC_WARN,
+		       "pcie_acs_override=%s in use: groups show what the override "
+		       "claims, not what the hardware isolates",
+		       acs);
+		sl_add(&st->next,
+		       "ACS override lets devices in different groups reach each other by "
+		       "peer-to-peer DMA: avoid it on shared or multi-tenant hosts; move "
+		       "devices to ACS-capable root ports instead");
 	}
-	decide(st, DOC_PASS, "every device in the group is bound to a VFIO driver, a bridge driver or "
-			     "none");
+	decide(st, DOC_PASS,
+	       "every device in the group is bound to a VFIO driver, a bridge driver or "
+	       "none");
 }
 
 /* --- 4. interrupt remapping ----------------------------------------------------------------- */
@@ -321,9 +337,11 @@ static void step_irq(json_object *s, struct doc_step *st)
 	int ir = sd_irq_remap(s);
 
 	for (size_t i = 0; i < sd_len(lines) && i < 4; i++)
-		sl_add(&st->evidence, "kernel log: \"%s\"", json_object_get_string(sd_at(lines, i)));
+		sl_add(&st->evidence, "kernel log: \"%s\"",
+		       json_object_get_string(sd_at(lines, i)));
 	if (chips >= 0)
-		sl_add(&st->evidence, "/proc/interrupts: %lld interrupt(s) through IR- chips", chips);
+		sl_add(&st->evidence, "/proc/interrupts: %lld interrupt(s) through IR- chips",
+		       chips);
 	if (ir == TRI_YES) {
 		decide(st, DOC_PASS, "interrupt remapping enabled");
 		return;
@@ -334,10 +352,12 @@ static void step_irq(json_object *s, struct doc_step *st)
 		return;
 	}
 	if (sd_onoff(unsafe) == TRI_YES || (unsafe && unsafe[0] == 'Y')) {
-		decide(st, DOC_WARN, "no interrupt remapping; VFIO allowed anyway by "
-				     "vfio_iommu_type1.allow_unsafe_interrupts");
-		sl_add(&st->next, "a guest can forge interrupts (MSI) to the host: enable interrupt "
-				  "remapping in the firmware and drop allow_unsafe_interrupts");
+		decide(st, DOC_WARN,
+		       "no interrupt remapping; VFIO allowed anyway by "
+		       "vfio_iommu_type1.allow_unsafe_interrupts");
+		sl_add(&st->next,
+		       "a guest can forge interrupts (MSI) to the host: enable interrupt "
+		       "remapping in the firmware and drop allow_unsafe_interrupts");
 		return;
 	}
 	decide(st, DOC_FAIL, "interrupt remapping is not enabled: VFIO refuses devices without it");
@@ -382,14 +402,16 @@ static void step_faults(json_object *s, const struct strlist *targets, struct do
 			others++;
 		}
 	}
-	sl_add(&st->evidence, "%lld DMA fault record(s) in the kernel log since boot; %zu of the last "
-			      "%zu from the target(s)",
+	sl_add(&st->evidence,
+	       "%lld DMA fault record(s) in the kernel log since boot; %zu of the last "
+	       "%zu from the target(s)",
 	       total, mine, sd_len(faults));
 	if (mine) {
 		decide(st, DOC_FAIL, "%zu DMA fault(s) from the target device(s)", mine);
-		sl_add(&st->next, "the device accessed memory outside its mappings: read the fault "
-				  "reason; look for a reset problem (faults right after a VM start) or "
-				  "a driver DMA-direction bug (iommutrace check)");
+		sl_add(&st->next,
+		       "the device accessed memory outside its mappings: read the fault "
+		       "reason; look for a reset problem (faults right after a VM start) or "
+		       "a driver DMA-direction bug (iommutrace check)");
 		return;
 	}
 	if (others && !targets->n) {
@@ -421,11 +443,12 @@ static void step_reset(json_object *s, const struct strlist *targets, struct doc
 		char methods[128] = "";
 
 		for (size_t i = 0; i < sd_len(rm); i++)
-			snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods), "%s%s",
-				 i ? " " : "", json_object_get_string(sd_at(rm, i)));
+			snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods),
+				 "%s%s", i ? " " : "", json_object_get_string(sd_at(rm, i)));
 		if (caps)
 			sl_add(&st->evidence, "%s: config space %s FLR", targets->v[t],
-			       sd_tri(caps, "flr") == TRI_YES ? "advertises" : "does not advertise");
+			       sd_tri(caps, "flr") == TRI_YES ? "advertises"
+							      : "does not advertise");
 		if (!rm) {
 			decide(st, DOC_WARN, "%s: reset methods unknown", targets->v[t]);
 			continue;
@@ -435,19 +458,23 @@ static void step_reset(json_object *s, const struct strlist *targets, struct doc
 		if (has(rm, "flr"))
 			continue;
 		if (caps && sd_tri(caps, "flr") == TRI_YES)
-			sl_add(&st->evidence, "%s advertises FLR but the kernel does not use it (a quirk)",
+			sl_add(&st->evidence,
+			       "%s advertises FLR but the kernel does not use it (a quirk)",
 			       targets->v[t]);
 		if (methods[0]) {
 			decide(st, DOC_WARN, "%s has no FLR; the kernel resets it with: %s",
 			       targets->v[t], methods);
-			sl_add(&st->next, "a %s reset may leave the device unusable for the next VM: "
-					  "avoid rapid VM restarts; if the second start fails, cold "
-					  "reboot the host between assignments",
+			sl_add(&st->next,
+			       "a %s reset may leave the device unusable for the next VM: "
+			       "avoid rapid VM restarts; if the second start fails, cold "
+			       "reboot the host between assignments",
 			       methods);
 		} else {
-			decide(st, DOC_WARN, "%s cannot be reset by the kernel at all", targets->v[t]);
-			sl_add(&st->next, "the device keeps its state from one VM to the next: cold reboot "
-					  "the host between assignments, or use hardware with FLR");
+			decide(st, DOC_WARN, "%s cannot be reset by the kernel at all",
+			       targets->v[t]);
+			sl_add(&st->next,
+			       "the device keeps its state from one VM to the next: cold reboot "
+			       "the host between assignments, or use hardware with FLR");
 		}
 	}
 	decide(st, DOC_PASS, "function-level reset available");
@@ -467,18 +494,22 @@ static void step_swiotlb(json_object *s, struct doc_step *st)
 	if (present == TRI_YES && n > 0 && used >= 0) {
 		double pct = 100.0 * used / n;
 
-		sl_add(&st->evidence, "swiotlb: %lld of %lld slots used (%.0f%%, %lld MiB), high water %lld",
-		       used, n, pct, n * 2048 / (1 << 20), sd_int(sw, "hiwater", -1));
+		sl_add(&st->evidence,
+		       "swiotlb: %lld of %lld slots used (%.0f%%, %lld MiB), high water %lld", used,
+		       n, pct, n * 2048 / (1 << 20), sd_int(sw, "hiwater", -1));
 		if (pct >= 90) {
 			full = true;
-			decide(st, DOC_FAIL, "swiotlb nearly full: %.0f%% of %lld slots used", pct, n);
+			decide(st, DOC_FAIL, "swiotlb nearly full: %.0f%% of %lld slots used", pct,
+			       n);
 		} else if (pct >= 75) {
-			decide(st, DOC_WARN, "swiotlb filling up: %.0f%% of %lld slots used", pct, n);
+			decide(st, DOC_WARN, "swiotlb filling up: %.0f%% of %lld slots used", pct,
+			       n);
 		}
 		if (pct >= 75)
-			sl_add(&st->next, "enlarge the bounce buffer: swiotlb=<slots of 2 KiB> on the "
-					  "kernel command line (swiotlb=262144 is 512 MiB); find who "
-					  "bounces: the 32-bit DMA-mask devices below");
+			sl_add(&st->next,
+			       "enlarge the bounce buffer: swiotlb=<slots of 2 KiB> on the "
+			       "kernel command line (swiotlb=262144 is 512 MiB); find who "
+			       "bounces: the 32-bit DMA-mask devices below");
 	} else if (present == TRI_NO) {
 		sl_add(&st->evidence, "swiotlb: no bounce buffer in use");
 	} else {
@@ -494,17 +525,20 @@ static void step_swiotlb(json_object *s, struct doc_step *st)
 		if (!drv || is_vfio(drv) || bits <= 0 || bits > 32)
 			continue;
 		if (narrow++ < 8)
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s (%s, %lld-bit)",
-				 list[0] ? ", " : "", sd_str(d, "bdf"), drv, bits);
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s (%s, %lld-bit)", list[0] ? ", " : "", sd_str(d, "bdf"), drv,
+				 bits);
 	}
 	if (narrow) {
 		sl_add(&st->evidence, "DMA masks of 32 bits or less: %s", list);
 		decide(st, full ? DOC_FAIL : DOC_WARN,
-		       "%zu device(s) with a DMA mask of 32 bits or less compete for IOVA space below 4 GiB",
+		       "%zu device(s) with a DMA mask of 32 bits or less compete for IOVA space "
+		       "below 4 GiB",
 		       narrow);
-		sl_add(&st->next, "check that their drivers set a 64-bit mask where the hardware "
-				  "allows (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64))); watch "
-				  "swiotlb use under load");
+		sl_add(&st->next,
+		       "check that their drivers set a 64-bit mask where the hardware "
+		       "allows (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64))); watch "
+		       "swiotlb use under load");
 	}
 	decide(st, DOC_PASS, "no swiotlb pressure, no 32-bit DMA-mask device");
 }
@@ -545,7 +579,8 @@ int doctor_run(json_object *snap, const char *target, struct doctor *out, char *
 		st->title = step_defs[i].title;
 		st->status = DOC_PASS;
 		for (int k = 0; k < i; k++) {
-			if ((step_defs[i].depends & (1u << k)) && out->steps[k].status == DOC_FAIL) {
+			if ((step_defs[i].depends & (1u << k)) &&
+			    out->steps[k].status == DOC_FAIL) {
 				st->status = DOC_SKIP;
 				snprintf(st->summary, sizeof(st->summary),
 					 "skipped: step %d (%s) failed; fix it first", k + 1,
@@ -630,7 +665,8 @@ json_object *doctor_json(const struct doctor *d)
 	json_object_object_add(o, "format", json_object_new_string("iommutrace-doctor"));
 	json_object_object_add(o, "version", json_object_new_int(1));
 	json_object_object_add(o, "targets", sl_json(&d->targets));
-	json_object_object_add(o, "worst", json_object_new_string(doctor_status_name(doctor_worst(d))));
+	json_object_object_add(o, "worst",
+			       json_object_new_string(doctor_status_name(doctor_worst(d))));
 	for (int i = 0; i < DOCTOR_STEPS; i++) {
 		const struct doc_step *st = &d->steps[i];
 		json_object *s = json_object_new_object();

@@ -19,7 +19,8 @@ struct strlist {
 };
 
 struct doc_step {
-	const char *id;	   /* "iommu", "binding", "group", "irq-remapping", "faults", "reset", "swiotlb" */
+	const char
+	    *id; /* "iommu", "binding", "group", "irq-remapping", "faults", "reset", "swiotlb" */
 	const char *title;
 	enum doc_status status;
 	char summary[256]; /* the decision, one line */

@@ -28,7 +28,7 @@ struct ctx {
 };
 
 static void unknown(struct ctx *c, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void unknown(struct ctx *c, const char *what, const char *fmt, ...)
 {
 	json_object *u = json_object_new_object();
@@ -163,10 +163,21 @@ static int cmp_num(const void *a, const void *b)
 /* --- kernel command line -------------------------------------------------------------------- */
 
 static const char *const cmdline_keys[] = {
-    "intel_iommu",	"amd_iommu",	  "iommu",	       "iommu.strict",
-    "iommu.passthrough", "iommu.forcedac", "swiotlb",	       "pcie_acs_override",
-    "vfio-pci.ids",	"intremap",	  "nointremap",	       "amd_iommu_intr",
-    "vfio_iommu_type1.allow_unsafe_interrupts", "pci", "intel_iommu.igfx_off",
+    "intel_iommu",
+    "amd_iommu",
+    "iommu",
+    "iommu.strict",
+    "iommu.passthrough",
+    "iommu.forcedac",
+    "swiotlb",
+    "pcie_acs_override",
+    "vfio-pci.ids",
+    "intremap",
+    "nointremap",
+    "amd_iommu_intr",
+    "vfio_iommu_type1.allow_unsafe_interrupts",
+    "pci",
+    "intel_iommu.igfx_off",
 };
 
 json_object *hostinfo_cmdline_params(const char *cmdline)
@@ -197,7 +208,8 @@ json_object *hostinfo_cmdline_params(const char *cmdline)
 		eq = strchr(tok, '=');
 		snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - tok : (long)n), tok);
 		val = eq ? eq + 1 : "";
-		/* Module parameters spell '-' and '_' alike: record vfio_pci.ids as vfio-pci.ids. */
+		/* Module parameters spell '-' and '_' alike: record vfio_pci.ids as vfio-pci.ids.
+		 */
 		if (strncmp(key, "vfio_pci.", 9) == 0)
 			key[4] = '-';
 		for (size_t k = 0; k < sizeof(cmdline_keys) / sizeof(cmdline_keys[0]); k++) {
@@ -207,8 +219,8 @@ json_object *hostinfo_cmdline_params(const char *cmdline)
 			if (strcmp(key, cmdline_keys[k]) != 0)
 				continue;
 			if (json_object_object_get_ex(params, key, &old)) {
-				snprintf(joined, sizeof(joined), "%s,%s", json_object_get_string(old),
-					 val);
+				snprintf(joined, sizeof(joined), "%s,%s",
+					 json_object_get_string(old), val);
 				val = joined;
 			}
 			json_object_object_add(params, key, json_object_new_string(val));
@@ -271,14 +283,13 @@ static void collect_firmware(struct ctx *c)
 	bool acpi = exists(c, "/sys/firmware/acpi/tables");
 
 	if (!acpi)
-		unknown(c, "firmware", "no /sys/firmware/acpi/tables (not an ACPI system, or sysfs "
-				       "not mounted)");
-	json_object_object_add(o, "dmar",
-			       tri_json(acpi ? exists(c, "/sys/firmware/acpi/tables/DMAR")
-					     : TRI_UNKNOWN));
-	json_object_object_add(o, "ivrs",
-			       tri_json(acpi ? exists(c, "/sys/firmware/acpi/tables/IVRS")
-					     : TRI_UNKNOWN));
+		unknown(c, "firmware",
+			"no /sys/firmware/acpi/tables (not an ACPI system, or sysfs "
+			"not mounted)");
+	json_object_object_add(
+	    o, "dmar", tri_json(acpi ? exists(c, "/sys/firmware/acpi/tables/DMAR") : TRI_UNKNOWN));
+	json_object_object_add(
+	    o, "ivrs", tri_json(acpi ? exists(c, "/sys/firmware/acpi/tables/IVRS") : TRI_UNKNOWN));
 	json_object_object_add(c->doc, "firmware", o);
 }
 
@@ -400,8 +411,13 @@ static void classify(struct logsum *s, const char *m, long long ts_us)
  * regular file (a recorded log) holds them one per line. */
 static void collect_log(struct ctx *c, long *swiotlb_mb)
 {
-	struct logsum s = {json_object_new_array(), json_object_new_array(), json_object_new_array(),
-			   json_object_new_array(), json_object_new_array(), 0, -1};
+	struct logsum s = {json_object_new_array(),
+			   json_object_new_array(),
+			   json_object_new_array(),
+			   json_object_new_array(),
+			   json_object_new_array(),
+			   0,
+			   -1};
 	json_object *o = json_object_new_object();
 	char p[PATH_MAX], rec[8192];
 	long long first_seq = -1;
@@ -443,8 +459,7 @@ static void collect_log(struct ctx *c, long *swiotlb_mb)
 		*nl = 0;
 		next = nl + 1;
 		semi = strchr(line, ';');
-		if (line[0] == ' ' || !semi ||
-		    sscanf(line, "%d,%lld,%lld", &pri, &seq, &ts) != 3)
+		if (line[0] == ' ' || !semi || sscanf(line, "%d,%lld,%lld", &pri, &seq, &ts) != 3)
 			continue;
 		if (first_seq < 0)
 			first_seq = seq;
@@ -493,8 +508,9 @@ static void collect_groups(struct ctx *c)
 
 		snprintf(rel, sizeof(rel), "/sys/kernel/iommu_groups/%s/type", ids[i]);
 		json_object_object_add(g, "id", json_object_new_int(atoi(ids[i])));
-		json_object_object_add(
-		    g, "type", read_text(c, rel, type, sizeof(type)) > 0 ? str_or_null(type) : NULL);
+		json_object_object_add(g, "type",
+				       read_text(c, rel, type, sizeof(type)) > 0 ? str_or_null(type)
+										 : NULL);
 		snprintf(rel, sizeof(rel), "/sys/kernel/iommu_groups/%s/devices", ids[i]);
 		d = list_dir(c, rel, &nd);
 		for (size_t k = 0; d && k < nd; k++)
@@ -642,10 +658,9 @@ static json_object *collect_device(struct ctx *c, const char *bdf, bool have_res
 	json_object_object_add(d, "driver",
 			       link_base(c, rel, buf, sizeof(buf)) == 0 ? str_or_null(buf) : NULL);
 	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	json_object_object_add(d, "iommu_group",
-			       link_base(c, rel, buf, sizeof(buf)) == 0
-				   ? json_object_new_int(atoi(buf))
-				   : NULL);
+	json_object_object_add(
+	    d, "iommu_group",
+	    link_base(c, rel, buf, sizeof(buf)) == 0 ? json_object_new_int(atoi(buf)) : NULL);
 	json_object_object_add(d, "dma_mask_bits", read_int_attr(c, bdf, "dma_mask_bits"));
 	/* reset_method (5.15+) is hidden for a device without any reset method. */
 	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/reset_method", bdf);
@@ -665,7 +680,8 @@ static json_object *collect_device(struct ctx *c, const char *bdf, bool have_res
 
 			sriov = json_object_new_object();
 			json_object_object_add(sriov, "total_vfs", tot);
-			json_object_object_add(sriov, "num_vfs", num ? num : json_object_new_int(0));
+			json_object_object_add(sriov, "num_vfs",
+					       num ? num : json_object_new_int(0));
 		}
 	}
 	json_object_object_add(d, "sriov", sriov);
@@ -718,9 +734,11 @@ static void name_devices(struct ctx *c, json_object *devs, const char *pci_ids)
 				continue;
 			snprintf(nm, sizeof(nm), "%.*s", (int)strcspn(name, "\n"), name);
 			if (!dev_line)
-				json_object_object_add(d, "vendor_name", json_object_new_string(nm));
+				json_object_object_add(d, "vendor_name",
+						       json_object_new_string(nm));
 			else if (dv && strncmp(dv, id, 4) == 0)
-				json_object_object_add(d, "device_name", json_object_new_string(nm));
+				json_object_object_add(d, "device_name",
+						       json_object_new_string(nm));
 		}
 	}
 	fclose(f);
@@ -743,14 +761,16 @@ static void collect_devices(struct ctx *c, const char *pci_ids)
 		have_reset_attr = exists(c, rel);
 	}
 	for (size_t i = 0; names && i < n; i++)
-		json_object_array_add(arr, collect_device(c, names[i], have_reset_attr,
-							  &unknown_caps));
+		json_object_array_add(arr,
+				      collect_device(c, names[i], have_reset_attr, &unknown_caps));
 	if (names && n && !have_reset_attr)
 		unknown(c, "devices[].reset_methods",
 			"no device has a reset_method attribute (kernel before 5.15?)");
 	if (unknown_caps)
-		unknown(c, "devices[].caps",
-			"%d device(s): config space unreadable or only its first 64 bytes (needs root)", unknown_caps);
+		unknown(
+		    c, "devices[].caps",
+		    "%d device(s): config space unreadable or only its first 64 bytes (needs root)",
+		    unknown_caps);
 	free_list(names, n);
 	if (n)
 		name_devices(c, arr, pci_ids);
@@ -786,8 +806,8 @@ static void collect_vfio(struct ctx *c)
 		/* /sys/module/NAME exists for loaded modules and for built-in ones. */
 		snprintf(rel, sizeof(rel), "/sys/module/%s", vfio_modules[k]);
 		state = loaded[k] ? "loaded" : exists(c, rel) ? "builtin" : f ? "absent" : NULL;
-		json_object_object_add(mods, vfio_modules[k], state ? json_object_new_string(state)
-								   : NULL);
+		json_object_object_add(mods, vfio_modules[k],
+				       state ? json_object_new_string(state) : NULL);
 	}
 	if (f)
 		fclose(f);
@@ -814,10 +834,10 @@ static void collect_vfio(struct ctx *c)
 			json_object_object_add(nd, "mode", json_object_new_string(mode));
 			json_object_object_add(nd, "uid", json_object_new_int((int)st.st_uid));
 			json_object_object_add(nd, "gid", json_object_new_int((int)st.st_gid));
-			json_object_object_add(nd, "owner", pw ? json_object_new_string(pw->pw_name)
-							       : NULL);
-			json_object_object_add(nd, "group", gr ? json_object_new_string(gr->gr_name)
-							       : NULL);
+			json_object_object_add(nd, "owner",
+					       pw ? json_object_new_string(pw->pw_name) : NULL);
+			json_object_object_add(nd, "group",
+					       gr ? json_object_new_string(gr->gr_name) : NULL);
 			json_object_array_add(nodes, nd);
 		}
 		free_list(v, n);
@@ -853,7 +873,8 @@ static void collect_swiotlb(struct ctx *c, long mapped_mb)
 		hw = read_long(c, "/sys/kernel/debug/swiotlb/io_tlb_used_hiwater");
 		present = nslabs && json_object_get_int64(nslabs) == 0 ? TRI_NO : TRI_YES;
 		if (!nslabs || !used)
-			unknown(c, "swiotlb.used", "cannot read /sys/kernel/debug/swiotlb/io_tlb_*");
+			unknown(c, "swiotlb.used",
+				"cannot read /sys/kernel/debug/swiotlb/io_tlb_*");
 	} else if (exists(c, "/sys/kernel/debug/swiotlb")) {
 		/* The directory is made at boot; its files only for a pool that exists. */
 		present = TRI_NO;
@@ -872,8 +893,8 @@ static void collect_swiotlb(struct ctx *c, long mapped_mb)
 	json_object_object_add(o, "used", used);
 	json_object_object_add(o, "hiwater", hw);
 	json_object_object_add(o, "slab_bytes", json_object_new_int(2048));
-	json_object_object_add(o, "mapped_mb", mapped_mb >= 0 ? json_object_new_int64(mapped_mb)
-							       : NULL);
+	json_object_object_add(o, "mapped_mb",
+			       mapped_mb >= 0 ? json_object_new_int64(mapped_mb) : NULL);
 	json_object_object_add(c->doc, "swiotlb", o);
 }
 
@@ -906,7 +927,8 @@ static void collect_security(struct ctx *c)
 		fd = open(p, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			if (read(fd, v, sizeof(v)) == (ssize_t)sizeof(v))
-				sb = v[4] ? TRI_YES : TRI_NO; /* 4 bytes of attributes, then the value */
+				sb = v[4] ? TRI_YES
+					  : TRI_NO; /* 4 bytes of attributes, then the value */
 			close(fd);
 		}
 		if (sb == TRI_UNKNOWN)
@@ -937,13 +959,15 @@ json_object *hostinfo_collect(const struct hostinfo_opts *o)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_object_object_add(c.doc, "format", json_object_new_string(SNAPDOC_FORMAT));
 	json_object_object_add(c.doc, "version", json_object_new_int(SNAPDOC_VERSION));
-	json_object_object_add(c.doc, "tool", json_object_new_string("iommutrace " IOMMUTRACE_VERSION));
+	json_object_object_add(c.doc, "tool",
+			       json_object_new_string("iommutrace " IOMMUTRACE_VERSION));
 	json_object_object_add(c.doc, "taken_at", json_object_new_string(ts));
 	json_object_object_add(c.doc, "hostname",
 			       read_text(&c, "/proc/sys/kernel/hostname", buf, sizeof(buf)) > 0
 				   ? json_object_new_string(buf)
 				   : NULL);
-	json_object_object_add(c.doc, "source_root", json_object_new_string(c.root[0] ? c.root : "/"));
+	json_object_object_add(c.doc, "source_root",
+			       json_object_new_string(c.root[0] ? c.root : "/"));
 	if (read_text(&c, "/proc/sys/kernel/osrelease", buf, sizeof(buf)) <= 0) {
 		unknown(&c, "kernel.release", "/proc/sys/kernel/osrelease: %s", errno_why(errno));
 		buf[0] = 0;

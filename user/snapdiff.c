@@ -19,7 +19,8 @@ static int add(struct sdiff *d, enum sdiff_sev sev, const char *kind, const char
 	char msg[2048];
 
 	if (d->n == d->cap) {
-		struct sdiff_item *nv = realloc(d->v, (d->cap = d->cap ? d->cap * 2 : 16) * sizeof(*nv));
+		struct sdiff_item *nv =
+		    realloc(d->v, (d->cap = d->cap ? d->cap * 2 : 16) * sizeof(*nv));
 
 		if (!nv)
 			return -1;
@@ -78,7 +79,8 @@ static json_object *group_by_id(json_object *doc, long long id)
 	return NULL;
 }
 
-static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void append(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t off = strlen(buf);
@@ -122,7 +124,8 @@ static int diff_groups(json_object *a, json_object *b, struct sdiff *d)
 				append(before, sizeof(before), "%s%s in group %lld (%zu device%s)",
 				       before[0] ? "; " : "", n, ag,
 				       sd_len(sd_arr(group_by_id(a, ag), "devices")),
-				       sd_len(sd_arr(group_by_id(a, ag), "devices")) == 1 ? "" : "s");
+				       sd_len(sd_arr(group_by_id(a, ag), "devices")) == 1 ? ""
+											  : "s");
 		}
 		if (!grew)
 			continue;
@@ -157,7 +160,8 @@ static int diff_groups(json_object *a, json_object *b, struct sdiff *d)
 			continue;
 		snprintf(subj, sizeof(subj), "group %lld", sd_int(g, "id", -1));
 		if (add(d, SDIFF_CHANGE, "group-split", subj,
-			"IOMMU group %lld split: %s (isolation changed: ACS/quirks or an ACS override)",
+			"IOMMU group %lld split: %s (isolation changed: ACS/quirks or an ACS "
+			"override)",
 			sd_int(g, "id", -1), now))
 			return -1;
 	}
@@ -224,7 +228,8 @@ static int diff_device(json_object *a, json_object *b, json_object *da, json_obj
 		sd_int(ca, "acs_ctrl", 0), sd_int(cb, "acs_ctrl", 0)))
 		return -1;
 	if (ra && rb && has_str(ra, "flr") && !has_str(rb, "flr") &&
-	    add(d, SDIFF_REGRESSION, "reset", bdf, "%s: the kernel no longer resets it with FLR", bdf))
+	    add(d, SDIFF_REGRESSION, "reset", bdf, "%s: the kernel no longer resets it with FLR",
+		bdf))
 		return -1;
 	if (sd_int(sd_obj(da, "sriov"), "total_vfs", -1) !=
 		sd_int(sd_obj(db, "sriov"), "total_vfs", -1) &&
@@ -247,9 +252,10 @@ static int diff_devices(json_object *a, json_object *b, struct sdiff *d)
 			continue;
 		db = sd_device(b, bdf);
 		if (!db) {
-			if (add(d, is_vfio(drv) ? SDIFF_REGRESSION : SDIFF_CHANGE, "device-gone", bdf,
-				"%s [%s:%s] (driver %s) is gone", bdf, or_none(sd_str(da, "vendor_id")),
-				or_none(sd_str(da, "device_id")), or_none(drv)))
+			if (add(d, is_vfio(drv) ? SDIFF_REGRESSION : SDIFF_CHANGE, "device-gone",
+				bdf, "%s [%s:%s] (driver %s) is gone", bdf,
+				or_none(sd_str(da, "vendor_id")), or_none(sd_str(da, "device_id")),
+				or_none(drv)))
 				return -1;
 			continue;
 		}
@@ -318,10 +324,13 @@ static int diff_fact(struct sdiff *d, const char *kind, const char *what, int x,
 static int diff_platform(json_object *a, json_object *b, struct sdiff *d)
 {
 	json_object *fa = sd_obj(a, "firmware"), *fb = sd_obj(b, "firmware");
-	json_object *ma = sd_obj(sd_obj(a, "vfio"), "modules"), *mb = sd_obj(sd_obj(b, "vfio"), "modules");
+	json_object *ma = sd_obj(sd_obj(a, "vfio"), "modules"),
+		    *mb = sd_obj(sd_obj(b, "vfio"), "modules");
 
-	if (diff_fact(d, "iommu", "IOMMU translating DMA", sd_iommu_active(a), sd_iommu_active(b)) ||
-	    diff_fact(d, "irq-remapping", "interrupt remapping", sd_irq_remap(a), sd_irq_remap(b)) ||
+	if (diff_fact(d, "iommu", "IOMMU translating DMA", sd_iommu_active(a),
+		      sd_iommu_active(b)) ||
+	    diff_fact(d, "irq-remapping", "interrupt remapping", sd_irq_remap(a),
+		      sd_irq_remap(b)) ||
 	    diff_fact(d, "firmware", "DMAR table (Intel VT-d)", sd_tri(fa, "dmar"),
 		      sd_tri(fb, "dmar")) ||
 	    diff_fact(d, "firmware", "IVRS table (AMD-Vi)", sd_tri(fa, "ivrs"), sd_tri(fb, "ivrs")))
@@ -330,14 +339,16 @@ static int diff_platform(json_object *a, json_object *b, struct sdiff *d)
 		json_object_object_foreach(ma, k, v)
 		{
 			const char *x = json_object_get_string(v), *y = sd_str(mb, k);
-			bool had = x && strcmp(x, "absent") != 0, has = y && strcmp(y, "absent") != 0;
+			bool had = x && strcmp(x, "absent") != 0,
+			     has = y && strcmp(y, "absent") != 0;
 
 			if (had && y && !has &&
-			    add(d, SDIFF_REGRESSION, "vfio-module", k, "VFIO module %s: %s -> absent",
-				k, x))
+			    add(d, SDIFF_REGRESSION, "vfio-module", k,
+				"VFIO module %s: %s -> absent", k, x))
 				return -1;
-			if (!had && has && add(d, SDIFF_CHANGE, "vfio-module", k,
-					       "VFIO module %s: %s -> %s", k, or_none(x), y))
+			if (!had && has &&
+			    add(d, SDIFF_CHANGE, "vfio-module", k, "VFIO module %s: %s -> %s", k,
+				or_none(x), y))
 				return -1;
 		}
 	}
@@ -346,18 +357,21 @@ static int diff_platform(json_object *a, json_object *b, struct sdiff *d)
 
 static int diff_rest(json_object *a, json_object *b, struct sdiff *d)
 {
-	const char *ka = sd_str(sd_obj(a, "kernel"), "release"), *kb = sd_str(sd_obj(b, "kernel"), "release");
-	const char *ca = sd_str(sd_obj(a, "cpu"), "vendor"), *cb = sd_str(sd_obj(b, "cpu"), "vendor");
+	const char *ka = sd_str(sd_obj(a, "kernel"), "release"),
+		   *kb = sd_str(sd_obj(b, "kernel"), "release");
+	const char *ca = sd_str(sd_obj(a, "cpu"), "vendor"),
+		   *cb = sd_str(sd_obj(b, "cpu"), "vendor");
 	json_object *sa = sd_obj(a, "security"), *sb = sd_obj(b, "security");
 	json_object *wa = sd_obj(a, "swiotlb"), *wb = sd_obj(b, "swiotlb");
-	json_object *na = sd_arr(sd_obj(a, "vfio"), "devnodes"), *nb = sd_arr(sd_obj(b, "vfio"), "devnodes");
+	json_object *na = sd_arr(sd_obj(a, "vfio"), "devnodes"),
+		    *nb = sd_arr(sd_obj(b, "vfio"), "devnodes");
 	json_object *ua = sd_arr(a, "unknown"), *ub = sd_arr(b, "unknown");
 
-	if (!same_str(ka, kb) && add(d, SDIFF_INFO, "kernel", "kernel", "kernel %s -> %s",
-				     or_none(ka), or_none(kb)))
+	if (!same_str(ka, kb) &&
+	    add(d, SDIFF_INFO, "kernel", "kernel", "kernel %s -> %s", or_none(ka), or_none(kb)))
 		return -1;
-	if (!same_str(ca, cb) && add(d, SDIFF_CHANGE, "cpu", "cpu", "CPU vendor %s -> %s",
-				     or_none(ca), or_none(cb)))
+	if (!same_str(ca, cb) &&
+	    add(d, SDIFF_CHANGE, "cpu", "cpu", "CPU vendor %s -> %s", or_none(ca), or_none(cb)))
 		return -1;
 	if (!same_str(sd_str(sa, "lockdown"), sd_str(sb, "lockdown")) &&
 	    add(d, SDIFF_CHANGE, "lockdown", "lockdown",

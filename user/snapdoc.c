@@ -24,8 +24,7 @@ struct field {
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct field f_kernel[] = {{"release", T_STR | T_NULL}, {0}};
 static const struct field f_params[] = {{"*", T_STR}, {0}};
-static const struct field f_cmdline[] = {
-    {"raw", T_STR | T_NULL}, {"params", T_OBJ, f_params}, {0}};
+static const struct field f_cmdline[] = {{"raw", T_STR | T_NULL}, {"params", T_OBJ, f_params}, {0}};
 static const struct field f_cpu[] = {{"vendor", T_STR | T_NULL}, {"model", T_STR | T_NULL}, {0}};
 static const struct field f_firmware[] = {{"dmar", T_TRI}, {"ivrs", T_TRI}, {0}};
 static const struct field f_iommu[] = {
@@ -67,9 +66,12 @@ static const struct field f_device[] = {{"bdf", T_STR},
 					{"caps", T_OBJ | T_NULL, f_caps},
 					{0}};
 static const struct field f_modules[] = {{"*", T_STR | T_NULL}, {0}};
-static const struct field f_node[] = {{"name", T_STR},	     {"mode", T_STR},
-				      {"uid", T_INT},	     {"gid", T_INT},
-				      {"owner", T_STR | T_NULL}, {"group", T_STR | T_NULL},
+static const struct field f_node[] = {{"name", T_STR},
+				      {"mode", T_STR},
+				      {"uid", T_INT},
+				      {"gid", T_INT},
+				      {"owner", T_STR | T_NULL},
+				      {"group", T_STR | T_NULL},
 				      {0}};
 static const struct field f_vfio[] = {
     {"modules", T_OBJ, f_modules}, {"devnodes", T_ARR | T_NULL, f_node, T_OBJ}, {0}};
@@ -126,8 +128,8 @@ static int type_of(json_object *v)
 
 static const char *type_names(int types, char *buf, size_t len)
 {
-	static const char *const names[] = {"null", "boolean", "integer", "string", "object",
-					    "array"};
+	static const char *const names[] = {"null",   "boolean", "integer",
+					    "string", "object",	 "array"};
 	size_t off = 0;
 
 	buf[0] = 0;
@@ -150,7 +152,8 @@ static int check_value(json_object *v, const struct field *f, const char *path, 
 	int t = type_of(v);
 
 	if (!(t & f->types)) {
-		snprintf(err, errlen, "%s: expected %s", path, type_names(f->types, want, sizeof(want)));
+		snprintf(err, errlen, "%s: expected %s", path,
+			 type_names(f->types, want, sizeof(want)));
 		return -1;
 	}
 	if (t == T_OBJ && f->sub)
@@ -219,8 +222,8 @@ int snapdoc_validate(json_object *doc, char *err, size_t errlen)
 		return -1;
 	}
 	if (ver != SNAPDOC_VERSION) {
-		snprintf(err, errlen, "snapshot version %lld; this iommutrace reads version %d", ver,
-			 SNAPDOC_VERSION);
+		snprintf(err, errlen, "snapshot version %lld; this iommutrace reads version %d",
+			 ver, SNAPDOC_VERSION);
 		return -1;
 	}
 	return check_fields(doc, f_doc, "", err, errlen);
@@ -291,7 +294,8 @@ json_object *snapdoc_load(const char *path, char *err, size_t errlen)
 			char *nb = cap >= (64u << 20) ? NULL : realloc(buf, cap * 2);
 
 			if (!nb) {
-				snprintf(err, errlen, "%s: larger than 64 MiB, not a snapshot", path);
+				snprintf(err, errlen, "%s: larger than 64 MiB, not a snapshot",
+					 path);
 				free(buf);
 				buf = NULL;
 				break;
