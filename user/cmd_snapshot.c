@@ -77,6 +77,14 @@ static error_t snap_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* Prints a JSON object on one line and frees it. */
+static void print_json_put(json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 static json_object *collect(const struct snap_args *a)
 {
 	struct hostinfo_opts o = {.root = a->root, .pci_ids = a->pci_ids};
@@ -201,11 +209,7 @@ int cmd_diff(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (a.json) {
-		json_object *o = sdiff_json(&d);
-
-		printf("%s\n", json_object_to_json_string_ext(
-				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		print_json_put(sdiff_json(&d));
 	} else {
 		static const char *const heads[] = {"Passthrough regressions",
 						    "Other passthrough-relevant changes",
@@ -313,11 +317,7 @@ int cmd_doctor(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (a.json) {
-		json_object *o = doctor_json(&d);
-
-		printf("%s\n", json_object_to_json_string_ext(
-				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		print_json_put(doctor_json(&d));
 	} else {
 		print_doctor(&d, snap);
 	}

@@ -424,17 +424,6 @@ static void step_faults(json_object *s, const struct strlist *targets, struct do
 
 /* --- 6. reset --------------------------------------------------------------------------------- */
 
-static bool has(json_object *arr, const char *s)
-{
-	for (size_t i = 0; i < sd_len(arr); i++) {
-		const char *v = json_object_get_string(sd_at(arr, i));
-
-		if (v && strcmp(v, s) == 0)
-			return true;
-	}
-	return false;
-}
-
 static void step_reset(json_object *s, const struct strlist *targets, struct doc_step *st)
 {
 	for (size_t t = 0; t < targets->n; t++) {
@@ -455,7 +444,7 @@ static void step_reset(json_object *s, const struct strlist *targets, struct doc
 		}
 		sl_add(&st->evidence, "%s: kernel reset methods: %s", targets->v[t],
 		       methods[0] ? methods : "none");
-		if (has(rm, "flr"))
+		if (sd_has_str(rm, "flr"))
 			continue;
 		if (caps && sd_tri(caps, "flr") == TRI_YES)
 			sl_add(&st->evidence,

@@ -178,17 +178,6 @@ static bool is_vfio(const char *driver)
 	return driver && strncmp(driver, "vfio", 4) == 0;
 }
 
-static bool has_str(json_object *arr, const char *s)
-{
-	for (size_t i = 0; i < sd_len(arr); i++) {
-		const char *v = json_object_get_string(sd_at(arr, i));
-
-		if (v && strcmp(v, s) == 0)
-			return true;
-	}
-	return false;
-}
-
 static int diff_device(json_object *a, json_object *b, json_object *da, json_object *db,
 		       struct sdiff *d)
 {
@@ -227,7 +216,7 @@ static int diff_device(json_object *a, json_object *b, json_object *da, json_obj
 	    add(d, SDIFF_CHANGE, "acs", bdf, "%s: ACS control 0x%04llx -> 0x%04llx", bdf,
 		sd_int(ca, "acs_ctrl", 0), sd_int(cb, "acs_ctrl", 0)))
 		return -1;
-	if (ra && rb && has_str(ra, "flr") && !has_str(rb, "flr") &&
+	if (ra && rb && sd_has_str(ra, "flr") && !sd_has_str(rb, "flr") &&
 	    add(d, SDIFF_REGRESSION, "reset", bdf, "%s: the kernel no longer resets it with FLR",
 		bdf))
 		return -1;

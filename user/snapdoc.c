@@ -370,6 +370,17 @@ json_object *sd_at(json_object *arr, size_t i)
 	return i < sd_len(arr) ? json_object_array_get_idx(arr, i) : NULL;
 }
 
+bool sd_has_str(json_object *arr, const char *s)
+{
+	for (size_t i = 0; i < sd_len(arr); i++) {
+		const char *v = json_object_get_string(sd_at(arr, i));
+
+		if (v && json_object_is_type(sd_at(arr, i), json_type_string) && strcmp(v, s) == 0)
+			return true;
+	}
+	return false;
+}
+
 json_object *sd_device(json_object *doc, const char *bdf)
 {
 	json_object *devs = sd_arr(doc, "devices");

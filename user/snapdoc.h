@@ -36,6 +36,8 @@ json_object *sd_arr(json_object *o, const char *key);
 size_t sd_len(json_object *arr);
 json_object *sd_at(json_object *arr, size_t i);
 
+/* Whether an array of strings holds s. */
+bool sd_has_str(json_object *arr, const char *s);
 /* The device object with this PCI address, or NULL. */
 json_object *sd_device(json_object *doc, const char *bdf);
 /* Normalizes "00:03.0" or "0000:00:03.0" into "0000:00:03.0"; -1 if it is no PCI address. */
