@@ -89,6 +89,24 @@ static bool is_vfio(const char *driver)
 
 /* --- 1. IOMMU active ------------------------------------------------------------------------ */
 
+static bool kconfig_y(json_object *s, const char *key)
+{
+	const char *v = sd_kconfig(s, key);
+
+	return v && strcmp(v, "y") == 0;
+}
+
+/* Whether the kernel enables the Intel IOMMU without intel_iommu=on: the DEFAULT_ON choices. */
+static int intel_default_on(json_object *s)
+{
+	if (!sd_kconfig(s, "CONFIG_INTEL_IOMMU"))
+		return TRI_UNKNOWN;
+	return kconfig_y(s, "CONFIG_INTEL_IOMMU_DEFAULT_ON") ||
+		       kconfig_y(s, "CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF")
+		   ? TRI_YES
+		   : TRI_NO;
+}
+
 static void step_iommu(json_object *s, struct doc_step *st)
 {
 	json_object *fw = sd_obj(s, "firmware"), *iommu = sd_obj(s, "iommu");
@@ -103,6 +121,7 @@ static void step_iommu(json_object *s, struct doc_step *st)
 	const char *init_line = NULL;
 	char params[512] = "";
 	json_object *pobj = sd_obj(sd_obj(s, "cmdline"), "params");
+	int default_on = intel_default_on(s);
 
 	if (dmar == TRI_YES || ivrs == TRI_YES)
 		sl_add(&st->evidence, "firmware: %s table present (%s)",
@@ -134,6 +153,13 @@ static void step_iommu(json_object *s, struct doc_step *st)
 		sl_add(&st->evidence, "kernel log: no IOMMU driver initialisation line since boot");
 	else
 		sl_add(&st->evidence, "kernel log: boot messages not available");
+	if (default_on != TRI_UNKNOWN)
+		sl_add(&st->evidence, "kernel config: the Intel IOMMU is %s by default%s",
+		       default_on == TRI_YES ? "on" : "off",
+		       kconfig_y(s, "CONFIG_IOMMU_DEFAULT_PASSTHROUGH")
+			   ? ", DMA default passthrough"
+		       : kconfig_y(s, "CONFIG_IOMMU_DEFAULT_DMA_LAZY") ? ", DMA default lazy"
+								       : "");
 	if (units)
 		sl_add(&st->evidence, "IOMMU units in /sys/class/iommu: %zu", sd_len(units));
 	if (groups)
@@ -159,12 +185,24 @@ static void step_iommu(json_object *s, struct doc_step *st)
 					  "firmware exposes no DMAR or IVRS table");
 		else if (intel && sd_onoff(ip) == TRI_NO)
 			sl_add(&st->next, "remove intel_iommu=off from the kernel command line");
+		else if (intel && sd_kconfig(s, "CONFIG_INTEL_IOMMU") &&
+			 strcmp(sd_kconfig(s, "CONFIG_INTEL_IOMMU"), "y") != 0)
+			sl_add(&st->next,
+			       "this kernel is built without CONFIG_INTEL_IOMMU: boot a kernel "
+			       "with Intel VT-d support");
+		else if (intel && sd_onoff(ip) != TRI_YES && default_on == TRI_YES)
+			sl_add(&st->next,
+			       "this kernel turns the Intel IOMMU on by default, yet it is not "
+			       "active: check VT-d in the firmware setup and the DMAR lines "
+			       "of the kernel log (dmesg | grep DMAR)");
 		else if (intel && sd_onoff(ip) != TRI_YES)
 			sl_add(&st->next,
-			       "add intel_iommu=on to the kernel command line (kernels built "
-			       "without CONFIG_INTEL_IOMMU_DEFAULT_ON* leave the Intel IOMMU "
-			       "off): GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, "
-			       "reboot");
+			       "add intel_iommu=on to the kernel command line (%s): "
+			       "GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, reboot",
+			       default_on == TRI_NO
+				   ? "this kernel leaves the Intel IOMMU off by default"
+				   : "kernels built without "
+				     "CONFIG_INTEL_IOMMU_DEFAULT_ON leave it off");
 		else if (amd && ap && strstr(ap, "off"))
 			sl_add(&st->next, "remove amd_iommu=off from the kernel command line");
 		else

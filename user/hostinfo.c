@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define MAX_LOG_LINES	60
 #define MAX_FAULT_LINES 50
@@ -158,6 +159,85 @@ static int cmp_num(const void *a, const void *b)
 	long x = atol(*(char *const *)a), y = atol(*(char *const *)b);
 
 	return (x > y) - (x < y);
+}
+
+/* --- kernel build configuration ------------------------------------------------------------ */
+
+/* The options that set IOMMU, interrupt-remapping and VFIO defaults. */
+static const char *const kconfig_keys[] = {
+    "CONFIG_IOMMU_SUPPORT",
+    "CONFIG_INTEL_IOMMU",
+    "CONFIG_AMD_IOMMU",
+    "CONFIG_INTEL_IOMMU_DEFAULT_ON",
+    "CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF",
+    "CONFIG_INTEL_IOMMU_DEFAULT_OFF",
+    "CONFIG_IOMMU_DEFAULT_DMA_STRICT",
+    "CONFIG_IOMMU_DEFAULT_DMA_LAZY",
+    "CONFIG_IOMMU_DEFAULT_PASSTHROUGH",
+    "CONFIG_IRQ_REMAP",
+    "CONFIG_VFIO",
+    "CONFIG_VFIO_IOMMU_TYPE1",
+    "CONFIG_VFIO_PCI",
+    "CONFIG_SWIOTLB_DYNAMIC",
+};
+
+/* "CONFIG_X=y" or "# CONFIG_X is not set" for one of the keys: records "y", "m" or "n". */
+static void kconfig_line(json_object *cfg, const char *line)
+{
+	const char *p = line[0] == '#' ? line + 2 : line;
+
+	for (size_t k = 0; k < sizeof(kconfig_keys) / sizeof(kconfig_keys[0]); k++) {
+		size_t n = strlen(kconfig_keys[k]);
+
+		if (strncmp(p, kconfig_keys[k], n) != 0)
+			continue;
+		if (line[0] == '#' && strncmp(p + n, " is not set", 11) == 0)
+			json_object_object_add(cfg, kconfig_keys[k], json_object_new_string("n"));
+		else if (line[0] != '#' && p[n] == '=' && (p[n + 1] == 'y' || p[n + 1] == 'm'))
+			json_object_object_add(cfg, kconfig_keys[k],
+					       json_object_new_string(p[n + 1] == 'y' ? "y" : "m"));
+	}
+}
+
+/* /boot/config-RELEASE, else /proc/config.gz (CONFIG_IKCONFIG_PROC). */
+static void collect_kconfig(struct ctx *c, json_object *kernel, const char *release)
+{
+	json_object *cfg = json_object_new_object();
+	char p[PATH_MAX], rel[PATH_MAX], line[512], src[PATH_MAX] = "";
+	FILE *f = NULL;
+	gzFile gz = NULL;
+
+	if (release[0]) {
+		snprintf(rel, sizeof(rel), "/boot/config-%s", release);
+		path(c, p, sizeof(p), rel);
+		f = fopen(p, "r");
+		if (f)
+			snprintf(src, sizeof(src), "%s", rel);
+	}
+	if (!f) {
+		path(c, p, sizeof(p), "/proc/config.gz");
+		gz = gzopen(p, "rb");
+		if (gz)
+			snprintf(src, sizeof(src), "/proc/config.gz");
+	}
+	while (f && fgets(line, sizeof(line), f))
+		kconfig_line(cfg, line);
+	while (gz && gzgets(gz, line, sizeof(line)))
+		kconfig_line(cfg, line);
+	if (f)
+		fclose(f);
+	if (gz)
+		gzclose(gz);
+	if (!src[0] || json_object_object_length(cfg) == 0) {
+		unknown(c, "kernel.config", "%s",
+			src[0] ? "no IOMMU options in the kernel config"
+			       : "no /boot/config-RELEASE and no "
+				 "/proc/config.gz");
+		json_object_put(cfg);
+		cfg = NULL;
+	}
+	json_object_object_add(kernel, "config", cfg);
+	json_object_object_add(kernel, "config_source", cfg ? json_object_new_string(src) : NULL);
 }
 
 /* --- kernel command line -------------------------------------------------------------------- */
@@ -973,6 +1053,7 @@ json_object *hostinfo_collect(const struct hostinfo_opts *o)
 		buf[0] = 0;
 	}
 	json_object_object_add(k, "release", str_or_null(buf));
+	collect_kconfig(&c, k, buf);
 	json_object_object_add(c.doc, "kernel", k);
 	collect_cmdline(&c);
 	collect_cpu(&c);

@@ -296,6 +296,35 @@ static int diff_params(json_object *a, json_object *b, struct sdiff *d)
 	return 0;
 }
 
+/* Build options that set IOMMU, interrupt-remapping and VFIO defaults: a change alters
+ * behaviour without any parameter changing. */
+static int diff_kconfig(json_object *a, json_object *b, struct sdiff *d)
+{
+	json_object *ca = sd_obj(sd_obj(a, "kernel"), "config");
+	json_object *cb = sd_obj(sd_obj(b, "kernel"), "config");
+
+	if (!ca || !cb)
+		return 0;
+	json_object_object_foreach(ca, k, va)
+	{
+		const char *x = json_object_get_string(va), *y = sd_str(cb, k);
+
+		if (!same_str(x, y) &&
+		    add(d,
+			strcmp(k, "CONFIG_SWIOTLB_DYNAMIC") == 0 ? SDIFF_CHANGE : SDIFF_REGRESSION,
+			"kconfig", k, "kernel build option %s=%s -> %s", k, x, y ? y : "absent"))
+			return -1;
+	}
+	json_object_object_foreach(cb, kb, vb)
+	{
+		if (!sd_str(ca, kb) &&
+		    add(d, SDIFF_CHANGE, "kconfig", kb, "kernel build option %s=%s is new", kb,
+			json_object_get_string(vb)))
+			return -1;
+	}
+	return 0;
+}
+
 static const char *tri_word(int t)
 {
 	return t == TRI_YES ? "yes" : t == TRI_NO ? "no" : "unknown";
@@ -428,7 +457,8 @@ int snapdiff(json_object *a, json_object *b, struct sdiff *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (diff_groups(a, b, out) || diff_devices(a, b, out) || diff_params(a, b, out) ||
-	    diff_platform(a, b, out) || diff_rest(a, b, out) || (out->n && sort_by_sev(out))) {
+	    diff_kconfig(a, b, out) || diff_platform(a, b, out) || diff_rest(a, b, out) ||
+	    (out->n && sort_by_sev(out))) {
 		sdiff_free(out);
 		return -1;
 	}

@@ -22,7 +22,11 @@ struct field {
 /* The tables leave sub and elem out where they do not apply. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-static const struct field f_kernel[] = {{"release", T_STR | T_NULL}, {0}};
+static const struct field f_kconfig[] = {{"*", T_STR}, {0}};
+static const struct field f_kernel[] = {{"release", T_STR | T_NULL},
+					{"config", T_OBJ | T_NULL, f_kconfig},
+					{"config_source", T_STR | T_NULL},
+					{0}};
 static const struct field f_params[] = {{"*", T_STR}, {0}};
 static const struct field f_cmdline[] = {{"raw", T_STR | T_NULL}, {"params", T_OBJ, f_params}, {0}};
 static const struct field f_cpu[] = {{"vendor", T_STR | T_NULL}, {"model", T_STR | T_NULL}, {0}};
@@ -410,6 +414,11 @@ int sd_norm_bdf(const char *in, char *out, size_t len)
 		return -1;
 	snprintf(out, len, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
 	return 0;
+}
+
+const char *sd_kconfig(json_object *doc, const char *key)
+{
+	return sd_str(sd_obj(sd_obj(doc, "kernel"), "config"), key);
 }
 
 const char *sd_param(json_object *doc, const char *key)

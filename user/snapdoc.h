@@ -44,6 +44,8 @@ json_object *sd_device(json_object *doc, const char *bdf);
 int sd_norm_bdf(const char *in, char *out, size_t len);
 /* A kernel parameter's value as recorded (repeats joined by ','), NULL if absent. */
 const char *sd_param(json_object *doc, const char *key);
+/* A kernel build option as recorded ("y", "m", "n"), NULL if unknown. */
+const char *sd_kconfig(json_object *doc, const char *key);
 /* Whether the comma-separated value list enables ("on") or disables ("off") something: the last
  * on/off word wins, as in the kernel's parser. TRI_UNKNOWN if neither appears. */
 int sd_onoff(const char *value);

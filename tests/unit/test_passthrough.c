@@ -200,11 +200,36 @@ static void test_no_intel_iommu_on(void **state)
 	s = step(&d, "iommu");
 	assert_int_equal(sd_iommu_active(doc), TRI_NO);
 	assert_int_equal(s->status, DOC_FAIL);
-	assert_true(any_contains(&s->next, "add intel_iommu=on to the kernel command line"));
+	/* Debian's config turns the Intel IOMMU on by default: the parameter is not the cause. */
+	assert_string_equal(sd_kconfig(doc, "CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF"), "y");
+	assert_true(any_contains(&s->evidence, "kernel config: the Intel IOMMU is on by default, "
+					       "DMA default lazy"));
+	assert_true(any_contains(&s->next, "turns the Intel IOMMU on by default, yet it is not"));
 	for (int i = 1; i < DOCTOR_STEPS; i++) {
 		assert_int_equal(d.steps[i].status, DOC_SKIP);
 		assert_non_null(strstr(d.steps[i].summary, "step 1 (IOMMU active) failed"));
 	}
+	doctor_free(&d);
+	json_object_put(doc);
+	/* A kernel that leaves it off: add intel_iommu=on. */
+	sh("sed -i -e 's/^CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF=y/# "
+	   "CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF is not set/' -e 's/^# "
+	   "CONFIG_INTEL_IOMMU_DEFAULT_OFF is not set/CONFIG_INTEL_IOMMU_DEFAULT_OFF=y/' "
+	   "boot/config-*");
+	doc = doctor(&d, EDU);
+	assert_true(
+	    any_contains(&step(&d, "iommu")->next,
+			 "add intel_iommu=on to the kernel command line (this kernel leaves the "
+			 "Intel IOMMU off by default)"));
+	doctor_free(&d);
+	json_object_put(doc);
+	/* No kernel config at all: say what decides it. */
+	sh("rm boot/config-*");
+	doc = doctor(&d, EDU);
+	assert_true(
+	    any_contains(&step(&d, "iommu")->next,
+			 "add intel_iommu=on to the kernel command line (kernels built without "
+			 "CONFIG_INTEL_IOMMU_DEFAULT_ON leave it off)"));
 	doctor_free(&d);
 	json_object_put(doc);
 }
@@ -382,8 +407,11 @@ static void test_diff_self_and_regressions(void **state)
 	   "echo 32 > sys/bus/pci/devices/" NVME "/dma_mask_bits && "
 	   "sed -i 's/iommu.strict=1/iommu.strict=0/' proc/cmdline && "
 	   "grep -v 'DMAR-IR' dev/kmsg > k && mv k dev/kmsg && sed -i 's/IR-//' proc/interrupts && "
-	   "echo DMA-FQ > sys/kernel/iommu_groups/1/type && echo 6.13.0 > "
-	   "proc/sys/kernel/osrelease");
+	   "echo DMA-FQ > sys/kernel/iommu_groups/1/type && "
+	   "sed -i 's/^CONFIG_IOMMU_DEFAULT_DMA_LAZY=y/# CONFIG_IOMMU_DEFAULT_DMA_LAZY is not "
+	   "set/' "
+	   "boot/config-* && mv boot/config-* boot/config-6.13.0 && "
+	   "echo 6.13.0 > proc/sys/kernel/osrelease");
 	b = collect();
 	assert_int_equal(snapdiff(a, b, &d), 0);
 	assert_true(
@@ -399,11 +427,13 @@ static void test_diff_self_and_regressions(void **state)
 	    has_item(&d, SDIFF_REGRESSION, "irq-remapping", "interrupt remapping: yes -> no"));
 	assert_true(has_item(&d, SDIFF_REGRESSION, "group-type", "DMA -> DMA-FQ"));
 	assert_true(has_item(&d, SDIFF_INFO, "kernel", "-> 6.13.0"));
+	assert_true(
+	    has_item(&d, SDIFF_REGRESSION, "kconfig", "CONFIG_IOMMU_DEFAULT_DMA_LAZY=y -> n"));
 	/* Regressions first. */
 	assert_int_equal(d.v[0].sev, SDIFF_REGRESSION);
 	assert_string_equal(d.v[0].kind, "group-grew");
 	assert_int_equal(d.v[d.n - 1].sev, SDIFF_INFO);
-	assert_int_equal(d.count[SDIFF_REGRESSION], 6);
+	assert_int_equal(d.count[SDIFF_REGRESSION], 7);
 	sdiff_free(&d);
 	/* The other way round: the group split, edu bound to vfio-pci: changes, not regressions. */
 	assert_int_equal(snapdiff(b, a, &d), 0);
