@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_snapdoc.c: libFuzzer target for the snapshot reader and everything that reads a snapshot
- * (diff, doctor). Any input must either be refused with a reason or read, diffed and diagnosed
- * without a crash, leak or undefined behaviour. Built with clang -fsanitize=fuzzer,address,
- * undefined (make build/tests/fuzz_snapdoc); tests/host/fuzz runs it for a bounded time.
+ * (diff, doctor); inputs that are no snapshot also go through the kernel command-line parser. Any
+ * input must either be refused with a reason or read, diffed and diagnosed without a crash, leak or
+ * undefined behaviour. Built with clang -fsanitize=fuzzer,address, undefined (make
+ * build/tests/fuzz_snapdoc); tests/host/fuzz runs it for a bounded time.
  */
 #include "doctor.h"
+#include "hostinfo.h"
 #include "snapdiff.h"
 #include "snapdoc.h"
 
@@ -33,8 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sdiff d;
 
 	if (!doc) {
+		char *line = strndup((const char *)data, size);
+
 		if (!err[0])
 			abort();
+		/* The same bytes as a kernel command line. */
+		if (line)
+			json_object_put(hostinfo_cmdline_params(line));
+		free(line);
 		return 0;
 	}
 	if (snapdiff(doc, doc, &d) == 0) {
