@@ -104,7 +104,14 @@ $(BUILD)/tests/logic.skel.h: $(BUILD)/tests/logic.bpf.o
 $(BUILD)/tests/test_bpf_logic: tests/bpf/test_bpf_logic.c $(BUILD)/tests/logic.skel.h $(BUILD)/libiommutrace.a
 	$(CC) $(TEST_CFLAGS) -I$(BUILD)/tests -o $@ $< $(BUILD)/libiommutrace.a $(LDLIBS) -lcmocka
 
-test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic
+# libFuzzer target for the snapshot reader (and diff/doctor behind it), built with clang.
+FUZZ_SRCS := user/snapdoc.c user/snapdiff.c user/doctor.c user/hostinfo.c
+$(BUILD)/tests/fuzz_snapdoc: tests/fuzz/fuzz_snapdoc.c $(FUZZ_SRCS) $(wildcard user/*.h) | $(BUILD)/tests
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iuser -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -DIOMMUTRACE_VERSION='"$(VERSION)"' -o $@ $< $(FUZZ_SRCS) \
+		-ljson-c -lz
+
+test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic $(BUILD)/tests/fuzz_snapdoc
 
 test: deps
 	@$(MAKE) --no-print-directory all test-bins kmod

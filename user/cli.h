@@ -41,5 +41,8 @@ int cmd_probe(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_faults(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

@@ -20,9 +20,9 @@ static const struct command commands[] = {
     {"iova", "IOVA allocator rates, latency, cache misses, per device and stack", not_yet},
     {"record", "Record events and aggregates to a file", not_yet},
     {"report", "Print the faults/check/iova views from a recording", not_yet},
-    {"snapshot", "Passthrough health snapshot (IOMMU, groups, devices) as JSON", not_yet},
-    {"diff", "Compare two snapshots; exit 1 on a passthrough regression", not_yet},
-    {"doctor", "Diagnose passthrough problems top-down", not_yet},
+    {"snapshot", "Passthrough health snapshot (IOMMU, groups, devices) as JSON", cmd_snapshot},
+    {"diff", "Compare two snapshots; exit 1 on a passthrough regression", cmd_diff},
+    {"doctor", "Diagnose passthrough problems top-down", cmd_doctor},
     {"export", "Prometheus/OpenMetrics endpoint or textfile", not_yet},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
