@@ -42,6 +42,8 @@ LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
 all: $(BUILD)/iommutrace
 
+.DELETE_ON_ERROR:
+
 deps:
 	@scripts/install-deps
 

@@ -44,69 +44,132 @@ int tp_io_page_fault(u64 *ctx)
 #define DMAR_FSTS_REG	    0x34
 #define DMA_FSTS_PFO	    (1u << 0)
 #define DMA_FSTS_PPF	    (1u << 1)
+#define DMA_FSTS_ANY	    0xffu /* PFO PPF AFO APF IQE ICE ITE PRO: every cause of the interrupt */
 #define DMA_FRCD_F	    (1u << 31)
 #define FRCD_LEN	    16
 #define cap_fault_off(c)    ((((c) >> 24) & 0x3ff) * 16)
 #define cap_num_fault(c)    ((((c) >> 40) & 0xff) + 1)
 #define fsts_fault_index(s) (((s) >> 8) & 0xff)
 
+/* Eight characters as the little-endian word they load as. */
+#define IT_LE8(a, b, c, d, e, f, g, h)                                                             \
+	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 | (__u64)(e) << 32 |   \
+	 (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
+
 static __always_inline int it_read32(__u32 *v, void *p)
 {
 	return bpf_probe_read_kernel(v, sizeof(*v), p);
 }
 
-/* Read the pending fault records the handler will process, oldest (FRI) first, as it does. */
-static __always_inline void it_read_fault_regs(struct intel_iommu *iommu)
-{
-	void *reg = BPF_CORE_READ(iommu, reg), *rec;
-	__u64 cap = BPF_CORE_READ(iommu, cap), lo;
-	__u16 seg = BPF_CORE_READ(iommu, segment);
-	__u32 fsts, hi, mid, idx, nregs, off, i, sid;
-	struct it_dev_stats *s;
-	struct it_event e = {};
-	__u64 *dev;
+/* The requester of the last record read, for a record the kernel handles unread (below). */
+struct it_fault_last {
+	__u64 dev;
+	__u64 ts;
+	__u32 sid;
+};
 
-	if (!reg || it_read32(&fsts, reg + DMAR_FSTS_REG)) {
-		it_count(IT_C_FAULT_UNREAD);
-		return;
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct it_fault_last);
+} fault_last SEC(".maps");
+
+static __always_inline void it_fault_last(__u32 sid, __u64 dev)
+{
+	struct it_fault_last *l = bpf_map_lookup_elem(&fault_last, &(__u32){0});
+
+	if (l) {
+		l->dev = dev;
+		l->sid = sid;
+		l->ts = bpf_ktime_get_ns();
 	}
-	if (fsts & DMA_FSTS_PFO)
-		it_count(IT_C_FAULT_HW_OVERFLOW);
-	if (!(fsts & DMA_FSTS_PPF))
-		return;
-	idx = fsts_fault_index(fsts);
-	nregs = cap_num_fault(cap);
-	off = cap_fault_off(cap);
-	for (i = 0; i < IT_FRCD_MAX; i++) {
+}
+
+/*
+ * A fault interrupt with nothing pending and no other cause: its record arrived while the previous
+ * handler ran, and that handler's loop handled it before this one could read it. Counted, not
+ * decoded; attributed to the requester of the last record read within a second (a fault storm
+ * is one requester), else to none.
+ */
+static __always_inline void it_fault_late(void)
+{
+	struct it_fault_last *l = bpf_map_lookup_elem(&fault_last, &(__u32){0});
+	struct it_event e = {};
+	struct it_dev_stats *s;
+	bool recent = l && bpf_ktime_get_ns() - l->ts < 1000000000ULL;
+
+	it_count(IT_C_FAULT_LATE);
+	s = it_dev(recent ? l->dev : 0);
+	if (s)
+		s->faults += 1;
+	it_event_init(&e, IT_EV_FAULT, recent ? l->dev : 0);
+	e.fault_src = IT_FSRC_REGS;
+	e.fault_access = IT_ACC_UNKNOWN;
+	e.fault_seg = recent ? l->sid >> 16 : 0;
+	e.fault_sid = recent ? l->sid & 0xffff : 0;
+	e.fault_pasid = IT_PASID_NONE;
+	e.fault_flags = IT_FEV_UNDECODED | (recent ? 0 : IT_FEV_NO_REQUESTER);
+	it_emit(&e);
+}
+
+/*
+ * One fault recording register: if its F bit is set, count and emit the record (attributed to its
+ * device when user space has told us the requester, see sid_dev). Returns whether it was set, or
+ * -1 if it could not be read.
+ */
+static __always_inline int it_fault_record(void *reg, __u32 off, __u32 idx, __u16 seg, __u32 fsts)
+{
+	void *rec = reg + off + (idx & 0xff) * FRCD_LEN;
+	struct it_event e = {};
+	struct it_dev_stats *s;
+	__u32 hi, mid, sid;
+	__u64 lo, *dev;
+
+	if (it_read32(&hi, rec + 12))
+		return -1;
+	if (!(hi & DMA_FRCD_F))
+		return 0;
+	if (it_read32(&mid, rec + 8) || bpf_probe_read_kernel(&lo, sizeof(lo), rec))
+		return -1;
+	sid = (__u32)seg << 16 | (mid & 0xffff);
+	dev = bpf_map_lookup_elem(&sid_dev, &sid);
+	it_fault_last(sid, dev ? *dev : 0);
+	s = it_dev(dev ? *dev : 0);
+	if (s)
+		s->faults += 1;
+	it_event_init(&e, IT_EV_FAULT, dev ? *dev : 0);
+	e.addr = lo & ~0xfffULL;
+	e.aux = fsts;
+	e.fault_src = IT_FSRC_REGS;
+	e.fault_seg = seg;
+	e.fault_sid = mid & 0xffff;
+	e.fault_reason = hi & 0xff;
+	e.fault_access = (hi >> 30) & 1 ? IT_ACC_READ : IT_ACC_WRITE;
+	e.fault_pasid = (mid >> 31) & 1 ? (hi >> 8) & 0xfffff : IT_PASID_NONE;
+	it_emit(&e);
+	it_count(IT_C_FAULT_RECORDS);
+	return 1;
+}
+
+/*
+ * Read, at the handler's entry, the records pending then, oldest (FRI) first as the handler does.
+ * (___ratelimit, called at the top of the handler's record loop, would show each record as the
+ * kernel reads it, but the kernel refuses both fentry and kprobes there.)
+ */
+static __always_inline void it_read_pending(void *reg, __u64 cap, __u16 seg, __u32 fsts)
+{
+	__u32 idx = fsts_fault_index(fsts), nregs = cap_num_fault(cap), off = cap_fault_off(cap);
+	int r;
+
+	for (__u32 i = 0; i < IT_FRCD_MAX; i++) {
 		if (i >= nregs) /* each register once: the ring wraps back to FRI */
 			return;
-		rec = reg + off + (idx & 0xff) * FRCD_LEN;
-		if (it_read32(&hi, rec + 12)) {
+		r = it_fault_record(reg, off, idx, seg, fsts);
+		if (r < 0)
 			it_count(IT_C_FAULT_UNREAD);
+		if (r <= 0)
 			return;
-		}
-		if (!(hi & DMA_FRCD_F))
-			return;
-		if (it_read32(&mid, rec + 8) || bpf_probe_read_kernel(&lo, sizeof(lo), rec)) {
-			it_count(IT_C_FAULT_UNREAD);
-			return;
-		}
-		sid = (__u32)seg << 16 | (mid & 0xffff);
-		dev = bpf_map_lookup_elem(&sid_dev, &sid);
-		s = it_dev(dev ? *dev : 0);
-		if (s)
-			s->faults += 1;
-		it_event_init(&e, IT_EV_FAULT, dev ? *dev : 0);
-		e.addr = lo & ~0xfffULL;
-		e.aux = fsts;
-		e.fault_src = IT_FSRC_REGS;
-		e.fault_seg = seg;
-		e.fault_sid = mid & 0xffff;
-		e.fault_reason = hi & 0xff;
-		e.fault_access = (hi >> 30) & 1 ? IT_ACC_READ : IT_ACC_WRITE;
-		e.fault_pasid = (mid >> 31) & 1 ? (hi >> 8) & 0xfffff : IT_PASID_NONE;
-		it_emit(&e);
-		it_count(IT_C_FAULT_RECORDS);
 		if (++idx >= nregs)
 			idx = 0;
 	}
@@ -118,27 +181,38 @@ static __always_inline int dmar_fault_entry(void *ctx, u64 *a)
 {
 	struct intel_iommu *iommu = (void *)a[1];
 	struct it_event e = {};
+	void *reg;
+	__u64 cap;
+	__u32 fsts;
 
 	it_hit(IT_FN_DMAR_FAULT);
 	it_count(IT_C_FAULT_IRQ);
-	if (bpf_core_field_exists(iommu->reg) && bpf_core_field_exists(iommu->cap)) {
-		it_read_fault_regs(iommu);
+	if (!bpf_core_field_exists(iommu->reg) || !bpf_core_field_exists(iommu->cap)) {
+		/* No struct intel_iommu in this kernel's BTF: only the interrupt is known. */
+		it_count(IT_C_FAULT_UNREAD);
+		it_event_init(&e, IT_EV_FAULT_IRQ, 0);
+		e.aux = a[1];
+		it_emit(&e);
 		return 0;
 	}
-	/* No struct intel_iommu in this kernel's BTF: only the interrupt is known here. */
-	it_count(IT_C_FAULT_UNREAD);
-	it_event_init(&e, IT_EV_FAULT_IRQ, 0);
-	e.aux = a[1];
-	it_emit(&e);
+	reg = BPF_CORE_READ(iommu, reg);
+	cap = BPF_CORE_READ(iommu, cap);
+	if (!reg || it_read32(&fsts, reg + DMAR_FSTS_REG)) {
+		it_count(IT_C_FAULT_UNREAD);
+		return 0;
+	}
+	if (fsts & DMA_FSTS_PFO)
+		it_count(IT_C_FAULT_HW_OVERFLOW);
+	if (fsts & DMA_FSTS_PPF)
+		it_read_pending(reg, cap, BPF_CORE_READ(iommu, segment), fsts);
+	else if (!(fsts & DMA_FSTS_ANY))
+		it_fault_late();
 	return 0;
 }
 IT_FUNC_ENTRY(dmar_fault)
 
 /* A kernel log line about an IOMMU fault? "DMAR: [" (Intel) or "AMD-Vi: Event logged [" after
  * the device prefix (AMD). Anything else returns before copying the line. */
-#define IT_LE8(a, b, c, d, e, f, g, h)                                                             \
-	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 | (__u64)(e) << 32 |   \
-	 (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
 
 static __always_inline bool it_fault_line(const char *text)
 {

@@ -100,6 +100,7 @@ enum it_counter {
 	IT_C_FAULT_UNREAD,  /* dmar_fault calls whose registers could not be read */
 	IT_C_FAULT_HW_OVERFLOW, /* dmar_fault calls that found FSTS.PFO: the IOMMU dropped faults */
 	IT_C_FAULT_REGS_TRUNC,	/* pending records past IT_FRCD_MAX (counted by the kernel only) */
+	IT_C_FAULT_LATE,	/* records the kernel handled before they could be read */
 	IT_C_NR,
 };
 
@@ -226,6 +227,12 @@ enum it_fault_src {
 	IT_FSRC_KMOD = 4,    /* the iommutrace kernel module */
 };
 
+/* it_event.fault_flags */
+enum {
+	IT_FEV_UNDECODED = 1,	 /* counted, but the record could not be read */
+	IT_FEV_NO_REQUESTER = 2, /* ... and its requester is unknown */
+};
+
 /* Access that faulted. */
 enum it_access {
 	IT_ACC_UNKNOWN = 0,
@@ -301,7 +308,7 @@ struct it_event {
 	__u8 fault_src;	   /* enum it_fault_src */
 	__u8 fault_access; /* enum it_access */
 	__u8 fault_reason; /* VT-d fault reason code (0: none) */
-	__u8 fault_pad;
+	__u8 fault_flags;  /* IT_FEV_* */
 	__u32 fault_pasid; /* IT_PASID_NONE when the request had none */
 	__u32 fault_pad2;
 };

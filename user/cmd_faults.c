@@ -118,7 +118,11 @@ static const char *wall(const struct faults_state *st, __u64 ns, char *buf, size
 
 static const char *reason_text(const struct fault_rec *r, char *buf, size_t len)
 {
-	if (r->reason >= 0)
+	if (!r->decoded)
+		snprintf(buf, len,
+			 "not decoded: the kernel handled the record before it could be "
+			 "read (it arrived while the previous fault interrupt was handled)");
+	else if (r->reason >= 0)
 		snprintf(buf, len, "%s", vtd_reason(r->reason)->text);
 	else if (r->has_flags && tp_flags_are_amd(r->flags))
 		amd_flags_text(r->flags, buf, len);
@@ -195,7 +199,9 @@ static void print_fault_json(struct faults_state *st, const struct fault_rec *r)
 			       json_object_new_string(wall(st, r->ts_ns, ts, sizeof(ts))));
 	json_object_object_add(o, "device", json_object_new_string(r->device));
 	json_object_object_add(o, "driver", json_object_new_string(r->driver));
-	json_object_object_add(o, r->intr ? "interrupt_index" : "iova", hex(r->iova));
+	json_object_object_add(o, "decoded", json_object_new_boolean(r->decoded));
+	json_object_object_add(o, r->intr ? "interrupt_index" : "iova",
+			       r->decoded ? hex(r->iova) : NULL);
 	json_object_object_add(o, "access", json_object_new_string(access_name(r->access)));
 	json_object_object_add(o, "reason_code",
 			       r->reason >= 0 ? json_object_new_int(r->reason) : NULL);
@@ -348,14 +354,14 @@ static void on_event(void *ctx, const struct it_event *e)
 	}
 	if (r.src == IT_FSRC_CONSOLE)
 		storms_printed(d); /* the line is the record */
-	ch = storms_add(&st->storms, d, r.ts_ns, true, r.iova,
+	ch = storms_add(&st->storms, d, r.ts_ns, r.decoded, r.iova,
 			r.reason >= 0 ? (unsigned)r.reason | r.access << 16
 				      : (r.flags & 0xffff) | r.access << 16 | 1u << 20);
 	if (st->a->json) {
 		print_fault_json(st, &r);
 		return;
 	}
-	if (!seen_before(st, &r))
+	if (r.decoded && !seen_before(st, &r))
 		print_fault_text(st, &r);
 	storm_line(st, d, ch, r.ts_ns);
 }
@@ -442,6 +448,8 @@ static void print_summary(struct faults_state *st, const struct snapshot *snap, 
 		json_object_object_add(
 		    o, "vtd_unread",
 		    json_object_new_int64(snap->counters[IT_C_FAULT_UNREAD] + st->fe.irqs_unread));
+		json_object_object_add(o, "vtd_late",
+				       json_object_new_int64(snap->counters[IT_C_FAULT_LATE]));
 		json_object_object_add(
 		    o, "vtd_hw_overflow",
 		    json_object_new_int64(snap->counters[IT_C_FAULT_HW_OVERFLOW]));

@@ -148,7 +148,7 @@ static void add_unmapped(void *ctx, const struct it_live_key *k, const struct it
 
 static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec *r)
 {
-	if (!fe->c || !d->dev || r->intr) {
+	if (!fe->c || !d->dev || r->intr || !r->decoded) {
 		r->match.kind = FM_NONE;
 		return;
 	}
@@ -194,6 +194,15 @@ enum fe_kind fault_events_decode(struct fault_events *fe, const struct it_event 
 		r->iova = e->addr;
 		r->access = e->fault_access;
 		r->pasid = e->fault_pasid;
+		if (e->fault_src == IT_FSRC_REGS && (e->fault_flags & IT_FEV_UNDECODED)) {
+			/* handled by the kernel before it could be read: counted only */
+			if (e->fault_flags & IT_FEV_NO_REQUESTER)
+				return fe_fill(fe, r, "(unknown)", 0);
+			return fe_fill(fe, r,
+				       sid_to_bdf(bdf, sizeof(bdf), e->fault_seg, e->fault_sid),
+				       e->dev);
+		}
+		r->decoded = true;
 		if (e->fault_src == IT_FSRC_REGS) {
 			const struct vtd_reason *vr = vtd_reason(e->fault_reason);
 
@@ -222,6 +231,7 @@ enum fe_kind fault_events_decode(struct fault_events *fe, const struct it_event 
 		if (fault_line_parse(text, &fl))
 			return FE_IGNORE;
 		r->src = IT_FSRC_CONSOLE;
+		r->decoded = true;
 		r->iova = fl.addr;
 		r->access = fl.access;
 		r->pasid = fl.pasid;

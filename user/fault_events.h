@@ -24,7 +24,8 @@ struct fault_rec {
 	int reason;	 /* VT-d reason code, -1 if none */
 	__u32 flags;	 /* tracepoint / AMD event flags */
 	bool has_flags;
-	bool intr; /* interrupt-remapping fault: iova is the interrupt index */
+	bool intr;    /* interrupt-remapping fault: iova is the interrupt index */
+	bool decoded; /* address, access and reason known */
 	__u32 pasid;
 	struct fm_result match;
 };
