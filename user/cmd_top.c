@@ -159,7 +159,7 @@ static void print_json(const struct snapshot *cur, const struct snapshot *prev, 
 	    "ringbuf_dropped",	 "live_overflow",     "device_overflow",      "domain_overflow",
 	    "context_overflow",	 "context_mismatch",  "stack_errors",	      "map_errors",
 	    "fq_flush_timeouts", "fq_flushes",	      "fault_irqs",	      "fault_records",
-	    "fault_unread",	 "fault_hw_overflow", "fault_regs_truncated",
+	    "fault_unread",	 "fault_hw_overflow", "fault_regs_truncated", "iova_stack_overflow",
 	};
 
 	json_object_object_add(o, "type", json_object_new_string("summary"));
