@@ -432,7 +432,23 @@ static void print_folded(struct collector *c, const struct iova_args *a,
 	fflush(stdout);
 }
 
-/* Report cur against prev (deltas), then cur becomes prev. */
+/* One entry per device and symbolized stack. */
+static void merge_same_stacks(struct collector *c, struct iova_view *v)
+{
+	char **texts = calloc(v->nstacks ? v->nstacks : 1, sizeof(*texts));
+	char buf[4096];
+
+	if (!texts)
+		return;
+	for (size_t i = 0; i < v->nstacks; i++)
+		texts[i] = strdup(stack_text(c, v->stacks[i].key.stack_id, buf, sizeof(buf)));
+	v->nstacks = iova_stacks_merge(v->stacks, texts, v->nstacks);
+	for (size_t i = 0; i < v->nstacks; i++)
+		free(texts[i]);
+	free(texts);
+}
+
+/* Report cur against prev (deltas). */
 static void interval(struct collector *c, const struct iova_args *a, struct iova_reading *prev,
 		     struct iova_reading *cur, long iter)
 {
@@ -441,6 +457,7 @@ static void interval(struct collector *c, const struct iova_args *a, struct iova
 	v.secs = (cur->s.ts_ns - prev->s.ts_ns) / 1e9;
 	v.nstacks = iova_stacks_delta(cur->stacks, cur->nstacks, prev->stacks, prev->nstacks,
 				      &v.stacks);
+	merge_same_stacks(c, &v);
 	if (a->folded)
 		print_folded(c, a, v.stacks, v.nstacks);
 	else

@@ -149,6 +149,32 @@ size_t iova_stacks_delta(const struct iova_stack_snap *cur, size_t ncur,
 	return n;
 }
 
+size_t iova_stacks_merge(struct iova_stack_snap *s, char **texts, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		for (j = 0; j < kept; j++)
+			if (s[j].key.dev == s[i].key.dev && texts[j] && texts[i] &&
+			    strcmp(texts[j], texts[i]) == 0)
+				break;
+		if (j < kept) {
+			const __u64 *src = (const __u64 *)&s[i].val;
+			__u64 *dst = (__u64 *)&s[j].val;
+
+			for (size_t k = 0; k < N64(s[j].val); k++)
+				dst[k] += src[k];
+			free(texts[i]);
+			continue;
+		}
+		s[kept] = s[i];
+		texts[kept++] = texts[i];
+	}
+	return kept;
+}
+
 __u64 iova_stack_weight(const struct iova_stack_snap *s, enum iova_rank by)
 {
 	switch (by) {

@@ -39,6 +39,10 @@ double iova_miss_ratio(const struct it_dom_stats *st);
 size_t iova_stacks_delta(const struct iova_stack_snap *cur, size_t ncur,
 			 const struct iova_stack_snap *prev, size_t nprev,
 			 struct iova_stack_snap **out);
+/* Entries of the same device whose stacks read the same (texts[i] for s[i]; call sites in one
+ * function differ in address only) are merged into the first; both arrays are compacted and
+ * the dropped texts freed. Returns the new count. */
+size_t iova_stacks_merge(struct iova_stack_snap *s, char **texts, size_t n);
 enum iova_rank { IOVA_BY_TIME, IOVA_BY_MISSES, IOVA_BY_ALLOCS };
 __u64 iova_stack_weight(const struct iova_stack_snap *s, enum iova_rank by);
 /* Indexes of the k heaviest stacks of dev (all devices if all_devs) with a non-zero weight,
