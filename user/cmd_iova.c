@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IOVA_MAX_TOP 100
+#define IOVA_MAX_TOP	100
 #define IOVA_MAX_ADVICE 8
 
 struct iova_args {
@@ -181,13 +181,14 @@ static json_object *hist_json(const __u64 *h)
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
 
 #define Q(name, q)                                                                                 \
-	json_object_object_add(                                                                    \
-	    o, name, json_object_new_int64((int64_t)hist_quantile(h, IT_HIST_SLOTS, q)))
+	json_object_object_add(o, name,                                                            \
+			       json_object_new_int64((int64_t)hist_quantile(h, IT_HIST_SLOTS, q)))
 	Q("p50", 0.50);
 	Q("p90", 0.90);
 	Q("p99", 0.99);
 #undef Q
-	json_object_object_add(o, "max", json_object_new_int64((int64_t)hist_max(h, IT_HIST_SLOTS)));
+	json_object_object_add(o, "max",
+			       json_object_new_int64((int64_t)hist_max(h, IT_HIST_SLOTS)));
 	for (int i = 0; i < IT_HIST_SLOTS; i++)
 		json_object_array_add(arr, json_object_new_int64((int64_t)h[i]));
 	json_object_object_add(o, "hist", arr);
@@ -214,7 +215,8 @@ static json_object *stacks_json(const struct iova_view *v, __u64 dev, bool all, 
 		json_object_object_add(o, "misses", json_object_new_int64(s->val.misses));
 		json_object_object_add(o, "total_ns", json_object_new_int64(s->val.ns));
 		json_object_object_add(
-		    o, "avg_ns", json_object_new_int64(s->val.timed ? s->val.ns / s->val.timed : 0));
+		    o, "avg_ns",
+		    json_object_new_int64(s->val.timed ? s->val.ns / s->val.timed : 0));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -228,8 +230,8 @@ static void top_culprit(const struct iova_view *v, __u64 dev, bool all, char *bu
 
 	buf[0] = 0;
 	if (iova_top_stacks(v->stacks, v->nstacks, dev, all, IOVA_BY_ALLOCS, 1, idx) == 1)
-		iova_stack_culprit(buf, len,
-				   stack_text(v->c, v->stacks[idx[0]].key.stack_id, st, sizeof(st)));
+		iova_stack_culprit(
+		    buf, len, stack_text(v->c, v->stacks[idx[0]].key.stack_id, st, sizeof(st)));
 }
 
 static int row_advice(const struct iova_view *v, const struct iova_row *r, bool all,
@@ -284,8 +286,7 @@ static void print_row_json(const struct iova_view *v, const struct iova_row *r, 
 	json_object_object_add(o, "size_classes", sc);
 	ADD("uncacheable", iova_uncacheable(st));
 	json_object_object_add(o, "top_stacks", stacks_json(v, r->dev, total, IOVA_BY_TIME));
-	json_object_object_add(o, "top_miss_stacks",
-			       stacks_json(v, r->dev, total, IOVA_BY_MISSES));
+	json_object_object_add(o, "top_miss_stacks", stacks_json(v, r->dev, total, IOVA_BY_MISSES));
 	if (total) {
 		const __u64 *cc = v->cur->counters, *pc = v->prev->counters;
 
@@ -424,10 +425,10 @@ static void print_folded(struct collector *c, const struct iova_args *a,
 		row_names(c, s[i].key.dev, &rn);
 		if (!wanted(a, &rn))
 			continue;
-		printf("%s\n", iova_folded_line(line, sizeof(line),
-						folded_root(root, sizeof(root), s[i].key.dev, &rn),
-						stack_text(c, s[i].key.stack_id, stack, sizeof(stack)),
-						w));
+		printf("%s\n",
+		       iova_folded_line(line, sizeof(line),
+					folded_root(root, sizeof(root), s[i].key.dev, &rn),
+					stack_text(c, s[i].key.stack_id, stack, sizeof(stack)), w));
 	}
 	fflush(stdout);
 }
@@ -455,8 +456,8 @@ static void interval(struct collector *c, const struct iova_args *a, struct iova
 	struct iova_view v = {.c = c, .a = a, .cur = &cur->s, .prev = &prev->s, .iter = iter};
 
 	v.secs = (cur->s.ts_ns - prev->s.ts_ns) / 1e9;
-	v.nstacks = iova_stacks_delta(cur->stacks, cur->nstacks, prev->stacks, prev->nstacks,
-				      &v.stacks);
+	v.nstacks =
+	    iova_stacks_delta(cur->stacks, cur->nstacks, prev->stacks, prev->nstacks, &v.stacks);
 	merge_same_stacks(c, &v);
 	if (a->folded)
 		print_folded(c, a, v.stacks, v.nstacks);
@@ -469,14 +470,15 @@ int cmd_iova(int argc, char **argv)
 {
 	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
 						     {0}};
-	const struct argp argp = {iova_options,
-				  iova_parse,
-				  NULL,
-				  "IOVA allocator rates, latency, per-CPU cache misses, size classes "
-				  "and the stacks behind them, per device and in total.",
-				  children,
-				  NULL,
-				  NULL};
+	const struct argp argp = {
+	    iova_options,
+	    iova_parse,
+	    NULL,
+	    "IOVA allocator rates, latency, per-CPU cache misses, size classes "
+	    "and the stacks behind them, per device and in total.",
+	    children,
+	    NULL,
+	    NULL};
 	struct iova_args a = {.top = 5};
 	struct iova_reading first, prev, cur;
 	struct collector c;
@@ -512,7 +514,8 @@ int cmd_iova(int argc, char **argv)
 	next = start + (__u64)a.interval_ms * 1000000;
 	for (;;) {
 		__u64 now = cli_now_ns();
-		bool done = g_stop || (a.duration_ms && now >= start + (__u64)a.duration_ms * 1000000);
+		bool done =
+		    g_stop || (a.duration_ms && now >= start + (__u64)a.duration_ms * 1000000);
 
 		if (!done && (!a.interval_ms || now < next)) {
 			collector_poll(&c, 100);

@@ -257,9 +257,9 @@ const char *iova_folded_line(char *buf, size_t len, const char *root, const char
 static bool internal_frame(const char *f, size_t n)
 {
 	static const char *const prefixes[] = {
-	    "alloc_iova", "free_iova", "iommu_dma_", "__iommu_dma_", "dma_map_", "__dma_map_",
-	    "dma_alloc_", "dma_direct_", "iommu_", "__iommu_", "intel_iommu_", "amd_iommu_",
-	    "iova_", "queue_iova", "dma_unmap_", "dma_free_", "[unknown]",
+	    "alloc_iova", "free_iova",	 "iommu_dma_", "__iommu_dma_", "dma_map_",     "__dma_map_",
+	    "dma_alloc_", "dma_direct_", "iommu_",     "__iommu_",     "intel_iommu_", "amd_iommu_",
+	    "iova_",	  "queue_iova",	 "dma_unmap_", "dma_free_",    "[unknown]",
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
@@ -323,14 +323,18 @@ int iova_advice(const struct iova_row *r, const char *group_type, const char *cu
 		double pct = 100.0 * st->size_class[top] / st->allocs;
 
 		if (iova_class_cached(top))
-			LINE("%.0f%% of allocations are %u-page (%u KiB) buffers%s: batching them with "
+			LINE("%.0f%% of allocations are %u-page (%u KiB) buffers%s: batching them "
+			     "with "
 			     "dma_map_sg or reusing mappings avoids the allocator",
 			     pct, 1u << top, 4u << top, from);
 		else
-			LINE("%.0f%% of allocations are larger than %u pages%s: sizes above %u pages "
-			     "are never cached, every one takes the rbtree lock; map smaller pieces "
-			     "or keep the mapping",
-			     pct, 1u << IT_IOVA_CACHED_MAX_ORDER, from, 1u << IT_IOVA_CACHED_MAX_ORDER);
+			LINE(
+			    "%.0f%% of allocations are larger than %u pages%s: sizes above %u "
+			    "pages "
+			    "are never cached, every one takes the rbtree lock; map smaller pieces "
+			    "or keep the mapping",
+			    pct, 1u << IT_IOVA_CACHED_MAX_ORDER, from,
+			    1u << IT_IOVA_CACHED_MAX_ORDER);
 	}
 	if (st->allocs >= IOVA_ADVICE_MIN_ALLOCS && miss >= 0.10 && unc * 2 < st->allocs) {
 		double per_cpu = ncpu > 0 ? (double)r->outstanding / ncpu : (double)r->outstanding;
@@ -340,10 +344,11 @@ int iova_advice(const struct iova_row *r, const char *group_type, const char *cu
 			     "magazines (%d IOVAs each) a CPU caches per size hold",
 			     100 * miss, per_cpu, IOVA_MAG_IOVAS);
 		else
-			LINE("miss ratio %.0f%% with %.0f in flight per CPU: the per-CPU caches run "
-			     "dry — frees land on other CPUs than allocations, or come in bursts "
-			     "larger than a magazine (%d)",
-			     100 * miss, per_cpu, IOVA_MAG_IOVAS);
+			LINE(
+			    "miss ratio %.0f%% with %.0f in flight per CPU: the per-CPU caches run "
+			    "dry — frees land on other CPUs than allocations, or come in bursts "
+			    "larger than a magazine (%d)",
+			    100 * miss, per_cpu, IOVA_MAG_IOVAS);
 	}
 	if (st->limit32_fail)
 		LINE("%llu first attempts below 4 GiB failed and were retried above: the 32-bit "
@@ -359,8 +364,9 @@ int iova_advice(const struct iova_row *r, const char *group_type, const char *cu
 		LINE("%llu allocations failed outright: DMA mappings returned errors",
 		     (unsigned long long)(st->alloc_fail - st->limit32_fail));
 	if (group_type && strcmp(group_type, "DMA") == 0 && st->frees >= IOVA_ADVICE_MIN_ALLOCS)
-		LINE("strict invalidation (group type DMA): each unmap flushes the IOTLB before its "
-		     "IOVA is freed; lazy mode (iommu.strict=0, type DMA-FQ) batches the flushes");
+		LINE(
+		    "strict invalidation (group type DMA): each unmap flushes the IOTLB before its "
+		    "IOVA is freed; lazy mode (iommu.strict=0, type DMA-FQ) batches the flushes");
 #undef LINE
 	return n;
 }

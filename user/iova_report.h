@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * iova_report.h: the numbers behind `iommutrace iova`, from snapshots — per-device IOVA rows over an
- * interval, size classes, per-stack deltas and rankings, the folded-stack format flame graph tools
- * read, and the advice lines the numbers decide. Pure (no BPF, no I/O) so it is unit-tested.
+ * iova_report.h: the numbers behind `iommutrace iova`, from snapshots — per-device IOVA rows over
+ * an interval, size classes, per-stack deltas and rankings, the folded-stack format flame graph
+ * tools read, and the advice lines the numbers decide. Pure (no BPF, no I/O) so it is unit-tested.
  */
 #ifndef IOMMUTRACE_IOVA_REPORT_H
 #define IOMMUTRACE_IOVA_REPORT_H
@@ -16,9 +16,9 @@
 
 /* One device's (or, with dev 0, unattributed) IOVA activity over an interval. */
 struct iova_row {
-	__u64 dev;		 /* dev_snap key; 0: outside any DMA call */
-	struct it_dom_stats st;	 /* over the interval */
-	__s64 outstanding;	 /* allocated and not freed since tracing started */
+	__u64 dev;		/* dev_snap key; 0: outside any DMA call */
+	struct it_dom_stats st; /* over the interval */
+	__s64 outstanding;	/* allocated and not freed since tracing started */
 };
 
 /* Per-device rows for cur minus prev (prev NULL: since the start), busiest first, device 0 last;

@@ -21,10 +21,11 @@
  *             alloc_iova_fast flushes and retries once
  * It counts what it did: allocations, frees, size classes (pages rounded up to a power of two)
  * and misses — observed, not assumed: an allocation missed if it failed, its size is never
- * cached, or the page frame it got was not one it had freed into that cache. Results are module
- * parameters under /sys/module/iommutrace_iovagen/parameters/ and one line in the kernel log;
- * both domains are torn down before loading completes. Each phase is its own noinline function,
- * so it appears by name in the stacks iommutrace reports.
+ * cached, or the page frame it got was not one it had freed into that cache; the flush retry is
+ * proven by the 2-page allocation succeeding in a window its own cached IOVAs filled. Results are
+ * module parameters under /sys/module/iommutrace_iovagen/parameters/ and one line in the kernel
+ * log; both domains are torn down before loading completes. Each phase is its own noinline
+ * function, so it appears by name in the stacks iommutrace reports.
  */
 #include <linux/iova.h>
 #include <linux/log2.h>
@@ -32,13 +33,13 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#define GEN_CLASSES 12	   /* as iommutrace's size classes: up to 2^0 .. 2^10 pages, then more */
-#define GEN_CACHED_ORDER 5 /* sizes up to 2^5 pages are cached */
-#define GEN_MAX 512	   /* pfns remembered per domain and size */
-#define GEN_LIMIT_HI (((1UL << 40) >> PAGE_SHIFT) - 1)
-#define GEN_LIMIT_32 (0xffffffffUL >> PAGE_SHIFT)
-#define GEN_B_START (1UL << (32 - PAGE_SHIFT)) /* the second domain starts at 4 GiB */
-#define GEN_B_PAGES 16
+#define GEN_CLASSES	 12  /* as iommutrace's size classes: up to 2^0 .. 2^10 pages, then more */
+#define GEN_CACHED_ORDER 5   /* sizes up to 2^5 pages are cached */
+#define GEN_MAX		 512 /* pfns remembered per domain and size */
+#define GEN_LIMIT_HI	 (((1UL << 40) >> PAGE_SHIFT) - 1)
+#define GEN_LIMIT_32	 (0xffffffffUL >> PAGE_SHIFT)
+#define GEN_B_START	 (1UL << (32 - PAGE_SHIFT)) /* the second domain starts at 4 GiB */
+#define GEN_B_PAGES	 16
 
 static int rounds = 200;
 module_param(rounds, int, 0444);
@@ -144,32 +145,34 @@ static bool misses_since(unsigned long before, unsigned long want, const char *p
 	return false;
 }
 
-static noinline bool gen_cold_warm_burst(struct gen_dom *d, unsigned long *pfns, int n)
+/* n allocations of `pages` on a cold cache (all miss), freed, then n again (all hit), freed. */
+static bool cold_then_warm(struct gen_dom *d, unsigned long *pfns, int n, unsigned long pages,
+			   unsigned long limit, bool flush, const char *phase)
 {
 	unsigned long m = misses;
-	bool good = alloc_n(d, pfns, n, 1, GEN_LIMIT_HI, true) && misses_since(m, n, "cold");
+	bool good = alloc_n(d, pfns, n, pages, limit, flush) && misses_since(m, n, phase);
 
-	free_n(d, pfns, n, 1);
+	free_n(d, pfns, n, pages);
 	m = misses;
-	good &= alloc_n(d, pfns, n, 1, GEN_LIMIT_HI, true) && misses_since(m, 0, "warm");
-	free_n(d, pfns, n, 1);
-	m = misses;
-	good &= alloc_n(d, pfns, n + n / 2, 1, GEN_LIMIT_HI, true) &&
-		misses_since(m, n / 2, "burst");
+	good &= alloc_n(d, pfns, n, pages, limit, flush) && misses_since(m, 0, phase);
+	free_n(d, pfns, n, pages);
+	return good;
+}
+
+static noinline bool gen_cold_warm_burst(struct gen_dom *d, unsigned long *pfns, int n)
+{
+	bool good = cold_then_warm(d, pfns, n, 1, GEN_LIMIT_HI, true, "cold/warm");
+	unsigned long m = misses;
+
+	good &=
+	    alloc_n(d, pfns, n + n / 2, 1, GEN_LIMIT_HI, true) && misses_since(m, n / 2, "burst");
 	free_n(d, pfns, n + n / 2, 1);
 	return good;
 }
 
 static noinline bool gen_mtu(struct gen_dom *d, unsigned long *pfns)
 {
-	unsigned long m = misses;
-	bool good = alloc_n(d, pfns, 10, 3, GEN_LIMIT_HI, true) && misses_since(m, 10, "mtu cold");
-
-	free_n(d, pfns, 10, 3);
-	m = misses;
-	good &= alloc_n(d, pfns, 10, 3, GEN_LIMIT_HI, true) && misses_since(m, 0, "mtu warm");
-	free_n(d, pfns, 10, 3);
-	return good;
+	return cold_then_warm(d, pfns, 10, 3, GEN_LIMIT_HI, true, "mtu");
 }
 
 static noinline bool gen_huge(struct gen_dom *d, unsigned long *pfns)
@@ -185,13 +188,7 @@ static noinline bool gen_huge(struct gen_dom *d, unsigned long *pfns)
 
 static noinline bool gen_first32(struct gen_dom *d, unsigned long *pfns)
 {
-	unsigned long m = misses;
-	bool good = alloc_n(d, pfns, 10, 8, GEN_LIMIT_32, false);
-
-	free_n(d, pfns, 10, 8);
-	good &= alloc_n(d, pfns, 10, 8, GEN_LIMIT_32, false);
-	free_n(d, pfns, 10, 8);
-	return good && misses_since(m, 10, "first32");
+	return cold_then_warm(d, pfns, 10, 8, GEN_LIMIT_32, false, "first32");
 }
 
 /* On a domain above 4 GiB the 32-bit attempt always fails; then the DMA layer's fallback. */
@@ -267,12 +264,12 @@ static int __init iovagen_init(void)
 	put_iova_domain(&a->iovad);
 	put_iova_domain(&b->iovad);
 	ok = good;
-	pr_info("iommutrace_iovagen: cpu=%d allocs=%lu frees=%lu misses=%lu alloc_fail=%lu "
-		"flush_retries=%lu limit32=%lu limit32_fail=%lu classes=%lu,%lu,%lu,%lu,%lu,%lu,%lu "
-		"ok=%d\n",
-		cpu, allocs, frees, misses, alloc_fail, flush_retries, limit32, limit32_fail,
-		classes[0], classes[1], classes[2], classes[3], classes[4], classes[5], classes[6],
-		ok);
+	pr_info(
+	    "iommutrace_iovagen: cpu=%d allocs=%lu frees=%lu misses=%lu alloc_fail=%lu "
+	    "flush_retries=%lu limit32=%lu limit32_fail=%lu classes=%lu,%lu,%lu,%lu,%lu,%lu,%lu "
+	    "ok=%d\n",
+	    cpu, allocs, frees, misses, alloc_fail, flush_retries, limit32, limit32_fail,
+	    classes[0], classes[1], classes[2], classes[3], classes[4], classes[5], classes[6], ok);
 	r = 0;
 out:
 	kfree(pfns);
