@@ -507,9 +507,9 @@ int cmd_iova(int argc, char **argv)
 		collector_close(&c);
 		return EXIT_ERROR;
 	}
+	cli_install_signals(); /* before saying so: a script may signal as soon as it reads it */
 	fprintf(stderr, "iommutrace iova: tracing; %s\n",
 		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
-	cli_install_signals();
 	start = cli_now_ns();
 	next = start + (__u64)a.interval_ms * 1000000;
 	for (;;) {
