@@ -63,9 +63,16 @@ IT_MAP struct {
 IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 512);
-	__type(key, __u64);
+	__type(key, struct it_dom_key);
 	__type(value, struct it_dom_stats);
 } dom_stats SEC(".maps");
+
+IT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct it_iova_stack_key);
+	__type(value, struct it_iova_stack_val);
+} iova_stacks SEC(".maps");
 
 /* Zero values to insert from: the stats structs are too large for the BPF stack. */
 IT_MAP struct {
@@ -264,9 +271,11 @@ static __always_inline struct it_dev_stats *it_dev(__u64 dev)
 	return bpf_map_lookup_elem(&dev_stats, &dev);
 }
 
-static __always_inline struct it_dom_stats *it_dom(__u64 dom)
+/* This CPU's IOVA aggregates for (domain, device), created on first use. */
+static __always_inline struct it_dom_stats *it_dom(__u64 dom, __u64 dev)
 {
-	struct it_dom_stats *s = bpf_map_lookup_elem(&dom_stats, &dom);
+	struct it_dom_key key = {.dom = dom, .dev = dev};
+	struct it_dom_stats *s = bpf_map_lookup_elem(&dom_stats, &key);
 	__u32 zero = 0;
 
 	if (s)
@@ -274,12 +283,13 @@ static __always_inline struct it_dom_stats *it_dom(__u64 dom)
 	s = bpf_map_lookup_elem(&dom_zero, &zero);
 	if (!s)
 		return 0;
-	if (bpf_map_update_elem(&dom_stats, &dom, s, BPF_NOEXIST) && dom) {
+	if (bpf_map_update_elem(&dom_stats, &key, s, BPF_NOEXIST) && (dom || dev)) {
 		it_count(IT_C_DOM_OVERFLOW);
-		dom = 0;
-		bpf_map_update_elem(&dom_stats, &dom, s, BPF_NOEXIST);
+		key.dom = 0;
+		key.dev = 0;
+		bpf_map_update_elem(&dom_stats, &key, s, BPF_NOEXIST);
 	}
-	return bpf_map_lookup_elem(&dom_stats, &dom);
+	return bpf_map_lookup_elem(&dom_stats, &key);
 }
 
 static __always_inline __s32 it_stack(void *ctx)

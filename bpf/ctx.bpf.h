@@ -14,7 +14,7 @@
 #ifndef IOMMUTRACE_CTX_BPF_H
 #define IOMMUTRACE_CTX_BPF_H
 
-#include "common.bpf.h"
+#include "iova_acct.bpf.h"
 
 #define IT_CTX_STALE_NS 1000000000ULL
 /*
@@ -55,7 +55,6 @@ static __always_inline struct it_ctxstack *it_ctx(void)
 static __always_inline void it_frame_lost(struct it_frame *f)
 {
 	struct it_dev_stats *d;
-	struct it_dom_stats *m;
 
 	it_miss(f->hook);
 	switch (f->hook) {
@@ -70,18 +69,11 @@ static __always_inline void it_frame_lost(struct it_frame *f)
 		if (!cfg_tp_dma_sg && (d = it_dev(f->dev)))
 			d->map_sg += 1;
 		break;
-	case IT_FN_ALLOC_IOVA_FAST:
-		if ((m = it_dom(f->arg))) {
-			m->allocs += 1;
-			m->alloc_pages += f->size;
-			m->cache_misses += f->nested >= 1;
-		}
+	case IT_FN_ALLOC_IOVA_FAST: /* its result is unknown: counted as a success */
+		it_iova_alloc_account(f, 1, 0);
 		break;
 	case IT_FN_FREE_IOVA_FAST:
-		if ((m = it_dom(f->arg))) {
-			m->frees += 1;
-			m->free_pages += f->size;
-		}
+		it_iova_free_account(f->arg, f->dev, f->size, 0);
 		break;
 	}
 }
@@ -188,6 +180,7 @@ static __always_inline struct it_frame *it_ctx_push(void *ctx, __u32 hook, __u64
 	f->dir = dir;
 	f->nested = 0;
 	f->flags = 0;
+	f->stack_id = -1;
 	return f;
 }
 

@@ -12,7 +12,7 @@
 #endif
 
 #define IT_HIST_SLOTS		 32 /* log2 buckets: slot i counts values in [2^i, 2^(i+1)) */
-#define IT_SIZE_CLASSES		 12 /* IOVA size classes: 2^0 .. 2^10 pages, then larger */
+#define IT_SIZE_CLASSES		 12 /* IOVA size classes: up to 2^0 .. 2^10 pages, then larger */
 #define IT_IOVA_CACHED_MAX_ORDER 5  /* alloc_iova_fast caches sizes up to 2^5 = 32 pages */
 #define IT_CTX_DEPTH		 4  /* nested DMA/IOVA calls tracked per CPU */
 #define IT_SG_MAX		 64 /* scatterlist entries walked per sg map/unmap */
@@ -101,6 +101,7 @@ enum it_counter {
 	IT_C_FAULT_HW_OVERFLOW, /* dmar_fault calls that found FSTS.PFO: the IOMMU dropped faults */
 	IT_C_FAULT_REGS_TRUNC,	/* pending records past IT_FRCD_MAX (counted by the kernel only) */
 	IT_C_FAULT_LATE,	/* records the kernel handled before they could be read */
+	IT_C_IOVA_STACK_OVERFLOW, /* per-stack IOVA table full: allocation not counted per stack */
 	IT_C_NR,
 };
 
@@ -142,11 +143,37 @@ struct it_dom_stats {
 	__u64 alloc_pages;   /* pages requested */
 	__u64 cache_misses;  /* alloc_iova_fast calls that fell through to alloc_iova */
 	__u64 flush_retries; /* ... that fell through twice (cache flush and retry) */
-	__u64 limit32;	     /* calls with a 32-bit limit (the DAC-first attempt) */
+	__u64 limit32;	     /* 32-bit-limit first attempts (below 4 GiB, no cache flush) */
+	__u64 limit32_fail;  /* ... that failed: the caller retries with the full limit */
 	__u64 frees;	     /* free_iova_fast calls */
 	__u64 free_pages;
-	__u64 size_class[IT_SIZE_CLASSES];	/* by log2(pages) */
+	/* by order_base_2(pages) as the caches bin them: class c holds sizes up to 2^c pages;
+	 * classes above IT_IOVA_CACHED_MAX_ORDER are never cached */
+	__u64 size_class[IT_SIZE_CLASSES];
 	__u64 hist[IT_H_DOM_NR][IT_HIST_SLOTS]; /* ns */
+};
+
+/*
+ * Key of `dom_stats`: IOVA activity per (domain, device). The device is the DMA call's in progress
+ * (0 outside one); a free outside a DMA call (the flush queue's deferred frees) goes to the device
+ * that last allocated from the domain.
+ */
+struct it_dom_key {
+	__u64 dom; /* struct iova_domain pointer */
+	__u64 dev; /* struct device pointer, 0 if none */
+};
+
+/* Per-CPU IOVA allocations per (device, kernel stack) (map `iova_stacks`). */
+struct it_iova_stack_key {
+	__u64 dev;
+	__s32 stack_id; /* in `stacks`; <0 if not captured */
+	__u32 pad;
+};
+struct it_iova_stack_val {
+	__u64 allocs;
+	__u64 misses; /* per-CPU cache misses (fell through to alloc_iova) */
+	__u64 ns;     /* total time in alloc_iova_fast (calls with a known latency) */
+	__u64 timed;  /* calls ns covers */
 };
 
 /* Which device last allocated from an IOVA domain (map `dom_dev`). */
@@ -187,9 +214,9 @@ struct it_frame {
 	__u32 nents;
 	__u16 hook; /* enum it_hook of the function */
 	__u8 dir;
-	__u8 nested; /* alloc_iova calls seen inside this alloc_iova_fast */
-	__u32 flags; /* IT_FF_* */
-	__u32 pad2;
+	__u8 nested;	 /* alloc_iova calls seen inside this alloc_iova_fast */
+	__u32 flags;	 /* IT_FF_* */
+	__s32 stack_id;	 /* IOVA allocations: the caller's kernel stack, <0 if none */
 	__u64 cand_addr; /* unmap of an untracked address: decided at the exit (IT_FF_UNMAP_CAND) */
 	__u64 cand_size;
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int g_verbose;
 volatile int g_stop;
@@ -123,6 +124,14 @@ long argp_duration(struct argp_state *state, const char *opt, const char *arg, b
 		argp_error(state, "%s takes a %sduration such as 2s or 500ms", opt,
 			   positive ? "positive " : "");
 	return ms;
+}
+
+__u64 cli_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void on_signal(int sig)

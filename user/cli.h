@@ -33,6 +33,9 @@ long parse_duration_ms(const char *s);
  * with positive, not above zero. */
 long argp_duration(struct argp_state *state, const char *opt, const char *arg, bool positive);
 
+/* CLOCK_MONOTONIC in ns. */
+__u64 cli_now_ns(void);
+
 /* Set by SIGINT/SIGTERM. */
 extern volatile int g_stop;
 void cli_install_signals(void);
@@ -44,5 +47,6 @@ int cmd_faults(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_iova(int argc, char **argv);
 
 #endif

@@ -156,10 +156,11 @@ static void print_json(const struct snapshot *cur, const struct snapshot *prev, 
 	}
 	json_object *o = json_object_new_object(), *cnt = json_object_new_object();
 	static const char *const names[IT_C_NR] = {
-	    "ringbuf_dropped",	 "live_overflow",     "device_overflow",      "domain_overflow",
-	    "context_overflow",	 "context_mismatch",  "stack_errors",	      "map_errors",
-	    "fq_flush_timeouts", "fq_flushes",	      "fault_irqs",	      "fault_records",
-	    "fault_unread",	 "fault_hw_overflow", "fault_regs_truncated", "fault_late",
+	    "ringbuf_dropped",	   "live_overflow",	"device_overflow",	"domain_overflow",
+	    "context_overflow",	   "context_mismatch",	"stack_errors",		"map_errors",
+	    "fq_flush_timeouts",   "fq_flushes",	"fault_irqs",		"fault_records",
+	    "fault_unread",	   "fault_hw_overflow", "fault_regs_truncated", "fault_late",
+	    "iova_stack_overflow",
 	};
 
 	json_object_object_add(o, "type", json_object_new_string("summary"));

@@ -338,24 +338,27 @@ static int read_percpu_array(int fd, __u32 n, __u64 *out, int ncpu)
 	return 0;
 }
 
-/* Read a per-CPU hash of all-__u64 values into an array of (key, summed value) records. */
-static int read_percpu_hash(int fd, size_t vsize, int ncpu, void **out, size_t rec_size,
-			    size_t val_off, size_t *count)
+/*
+ * Read a per-CPU hash of all-__u64 values into an array of records: the key (key_size bytes) at
+ * the record's start, the value summed over CPUs at val_off.
+ */
+static int read_percpu_hash(int fd, size_t key_size, size_t vsize, int ncpu, void **out,
+			    size_t rec_size, size_t val_off, size_t *count)
 {
 	size_t stride = (vsize + 7) & ~(size_t)7, n = 0, cap = 16;
 	void *percpu = malloc(stride * ncpu), *recs = calloc(cap, rec_size);
-	__u64 key, next;
+	__u64 key[4], next[4]; /* keys up to 32 bytes */
 	int r = 0, more;
 
-	if (!percpu || !recs) {
+	if (!percpu || !recs || key_size > sizeof(key)) {
 		free(percpu);
 		free(recs);
 		return -ENOMEM;
 	}
-	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
-	     more = bpf_map_get_next_key(fd, &key, &next) == 0) {
-		key = next;
-		if (bpf_map_lookup_elem(fd, &key, percpu))
+	for (more = bpf_map_get_next_key(fd, NULL, next) == 0; more;
+	     more = bpf_map_get_next_key(fd, key, next) == 0) {
+		memcpy(key, next, key_size);
+		if (bpf_map_lookup_elem(fd, key, percpu))
 			continue;
 		if (n == cap) {
 			void *bigger = realloc(recs, cap * 2 * rec_size);
@@ -370,7 +373,7 @@ static int read_percpu_hash(int fd, size_t vsize, int ncpu, void **out, size_t r
 		}
 		char *rec = (char *)recs + n * rec_size;
 
-		memcpy(rec, &key, sizeof(key));
+		memcpy(rec, key, key_size);
 		percpu_sum(rec + val_off, percpu, vsize, ncpu);
 		n++;
 	}
@@ -413,29 +416,35 @@ int collector_snapshot(struct collector *c, struct snapshot *s)
 	read_percpu_array(bpf_map__fd(k->maps.counters), IT_C_NR, s->counters, c->ncpu);
 	s->recursion_misses = collector_recursion_misses(c);
 	s->rb_events = c->rb_events;
-	r = read_percpu_hash(bpf_map__fd(k->maps.dev_stats), sizeof(struct it_dev_stats), c->ncpu,
-			     &recs, sizeof(struct dev_snap), offsetof(struct dev_snap, st),
-			     &s->ndev);
+	r = read_percpu_hash(bpf_map__fd(k->maps.dev_stats), sizeof(__u64),
+			     sizeof(struct it_dev_stats), c->ncpu, &recs, sizeof(struct dev_snap),
+			     offsetof(struct dev_snap, st), &s->ndev);
 	if (r)
 		return r;
 	s->devs = recs;
 	for (size_t i = 0; i < s->ndev; i++)
 		bpf_map_lookup_elem(bpf_map__fd(k->maps.dev_info), &s->devs[i].key,
 				    &s->devs[i].info);
-	r = read_percpu_hash(bpf_map__fd(k->maps.dom_stats), sizeof(struct it_dom_stats), c->ncpu,
-			     &recs, sizeof(struct dom_snap), offsetof(struct dom_snap, st),
-			     &s->ndom);
+	r = read_percpu_hash(bpf_map__fd(k->maps.dom_stats), sizeof(struct it_dom_key),
+			     sizeof(struct it_dom_stats), c->ncpu, &recs, sizeof(struct dom_snap),
+			     offsetof(struct dom_snap, st), &s->ndom);
 	if (r)
 		return r;
 	s->doms = recs;
-	for (size_t i = 0; i < s->ndom; i++) {
-		struct it_dom_info info = {};
-
-		if (bpf_map_lookup_elem(bpf_map__fd(k->maps.dom_dev), &s->doms[i].key, &info) == 0)
-			s->doms[i].dev = info.dev;
-	}
 	snapshot_sort(s);
 	return 0;
+}
+
+int collector_iova_stacks(struct collector *c, struct iova_stack_snap **out, size_t *n)
+{
+	void *recs = NULL;
+	int r = read_percpu_hash(bpf_map__fd(c->skel->maps.iova_stacks),
+				 sizeof(struct it_iova_stack_key), sizeof(struct it_iova_stack_val),
+				 c->ncpu, &recs, sizeof(struct iova_stack_snap),
+				 offsetof(struct iova_stack_snap, val), n);
+
+	*out = recs;
+	return r;
 }
 
 const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len)

@@ -58,6 +58,8 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 /* Wait up to timeout_ms for ring buffer records and deliver them; returns records handled. */
 int collector_poll(struct collector *c, int timeout_ms);
 int collector_snapshot(struct collector *c, struct snapshot *s);
+/* IOVA allocations per (device, stack) so far, merged across CPUs (free() the array). */
+int collector_iova_stacks(struct collector *c, struct iova_stack_snap **out, size_t *n);
 /* Symbolized kernel stack "a;b;c" (outermost first) for a stack id, into buf, without the
  * tracing machinery's own frames (BPF programs, trampolines, kprobe handlers). */
 const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len);

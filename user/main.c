@@ -17,7 +17,7 @@ static const struct command commands[] = {
     {"top", "Live per-device view of DMA, IOVA and fault activity", cmd_top},
     {"faults", "Fault storms per device, decoded, with the mapping that faulted", cmd_faults},
     {"check", "DMA API misuse checks (what CONFIG_DMA_API_DEBUG finds), live", cmd_check},
-    {"iova", "IOVA allocator rates, latency, cache misses, per device and stack", not_yet},
+    {"iova", "IOVA allocator rates, latency, cache misses, per device and stack", cmd_iova},
     {"record", "Record events and aggregates to a file", not_yet},
     {"report", "Print the faults/check/iova views from a recording", not_yet},
     {"snapshot", "Passthrough health snapshot (IOMMU, groups, devices) as JSON", cmd_snapshot},

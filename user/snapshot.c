@@ -43,10 +43,10 @@ const struct dev_snap *snapshot_dev(const struct snapshot *s, __u64 key)
 	return NULL;
 }
 
-const struct dom_snap *snapshot_dom(const struct snapshot *s, __u64 key)
+const struct dom_snap *snapshot_dom(const struct snapshot *s, __u64 dom, __u64 dev)
 {
 	for (size_t i = 0; i < s->ndom; i++)
-		if (s->doms[i].key == key)
+		if (s->doms[i].key == dom && s->doms[i].dev == dev)
 			return &s->doms[i];
 	return NULL;
 }

@@ -19,8 +19,14 @@ struct dev_snap {
 
 struct dom_snap {
 	__u64 key; /* kernel iova_domain pointer: identity only */
-	__u64 dev; /* device that last allocated from it (a dev_snap key), 0 if unknown */
+	__u64 dev; /* the device its activity is attributed to (a dev_snap key), 0 if none */
 	struct it_dom_stats st;
+};
+
+/* IOVA allocations from one kernel stack on behalf of one device. */
+struct iova_stack_snap {
+	struct it_iova_stack_key key;
+	struct it_iova_stack_val val;
 };
 
 struct snapshot {
@@ -43,7 +49,7 @@ void percpu_sum(void *dst, const void *percpu, size_t size, int ncpu);
 void u64_struct_delta(void *dst, const void *a, const void *b, size_t size);
 
 const struct dev_snap *snapshot_dev(const struct snapshot *s, __u64 key);
-const struct dom_snap *snapshot_dom(const struct snapshot *s, __u64 key);
+const struct dom_snap *snapshot_dom(const struct snapshot *s, __u64 dom, __u64 dev);
 
 /* Sort devices by name (stable output). */
 void snapshot_sort(struct snapshot *s);

@@ -137,16 +137,44 @@ static struct it_dev_stats dev_stats(__u64 dev)
 	return s;
 }
 
-static struct it_dom_stats dom_stats(__u64 dom)
+static struct it_dom_stats dom_stats(__u64 dom, __u64 dev)
 {
 	size_t stride = (sizeof(struct it_dom_stats) + 7) & ~7UL;
 	void *buf = calloc(ncpu, stride);
 	struct it_dom_stats s = {};
+	struct it_dom_key key = {.dom = dom, .dev = dev};
 
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.dom_stats), &dom, buf) == 0)
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.dom_stats), &key, buf) == 0)
 		percpu_sum(&s, buf, sizeof(s), ncpu);
 	free(buf);
 	return s;
+}
+
+/* The per-stack IOVA records of dev, summed over CPUs and stacks; *nstacks: how many stacks. */
+static struct it_iova_stack_val iova_stacks_of(__u64 dev, int *nstacks)
+{
+	int fd = bpf_map__fd(skel->maps.iova_stacks);
+	struct it_iova_stack_key k, next;
+	struct it_iova_stack_val sum = {}, *buf = calloc(ncpu, sizeof(*buf));
+	int more;
+
+	*nstacks = 0;
+	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
+	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
+		struct it_iova_stack_val one;
+
+		k = next;
+		if (k.dev != dev || bpf_map_lookup_elem(fd, &k, buf))
+			continue;
+		percpu_sum(&one, buf, sizeof(one), ncpu);
+		sum.allocs += one.allocs;
+		sum.misses += one.misses;
+		sum.ns += one.ns;
+		sum.timed += one.timed;
+		(*nstacks)++;
+	}
+	free(buf);
+	return sum;
 }
 
 static __u64 counter(__u32 idx)
@@ -192,7 +220,8 @@ static __u64 hist_count(const __u64 *h)
 static void map_one(__u64 dev, __u64 addr, __u64 size, __u64 dir)
 {
 	AT(SP_DMA, t_dma_map_page_entry, 5, dev, 0x1000ULL, 0ULL, size, dir);
-	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, (size + 4095) / 4096, 0xfffffULL, 1ULL);
+	/* the DMA layer's first attempt: below 4 GiB, no cache flush */
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, (size + 4095) / 4096, 0xfffffULL, 0ULL);
 	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, addr >> 12);
 	RUN(tp_iommu_map, 3, addr, 0x5000000ULL, size);
 	AT(SP_DMA, t_dma_map_page_exit, 1, addr);
@@ -230,11 +259,13 @@ static void test_map_unmap_attribution(void **state)
 	assert_int_equal(v.kind, IT_MAP_PAGE);
 	assert_int_equal(v.size, 4096);
 	assert_true(v.stack_id >= 0);
-	d = dom_stats(IOVAD);
+	d = dom_stats(IOVAD, DEV_A);
 	assert_int_equal(d.allocs, 1);
 	assert_int_equal(d.cache_misses, 0);
 	assert_int_equal(d.limit32, 1);
+	assert_int_equal(d.limit32_fail, 0);
 	assert_int_equal(d.size_class[0], 1);
+	assert_int_equal(dom_stats(IOVAD, 0).allocs, 0);
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.dom_dev), &iovad, &di), 0);
 	assert_true(di.dev == DEV_A);
 	assert_int_equal(ctx_depth(), 0);
@@ -247,7 +278,7 @@ static void test_map_unmap_attribution(void **state)
 	assert_int_equal(s.issues, 0);
 	assert_int_equal(hist_count(s.hist[IT_H_UNMAP]), 1);
 	assert_int_not_equal(live_get(DEV_A, 0xfffff000ULL, &v), 0);
-	d = dom_stats(IOVAD);
+	d = dom_stats(IOVAD, DEV_A);
 	assert_int_equal(d.frees, 1);
 	assert_int_equal(d.free_pages, 1);
 	assert_int_equal(ctx_depth(), 0);
@@ -300,7 +331,7 @@ static void test_iova_cache_miss_and_retry(void **state)
 	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0ULL);
 	/* alloc_iova outside alloc_iova_fast is not a cache miss. */
 	AT(SP_IOVA, t_alloc_iova_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
-	d = dom_stats(IOVAD);
+	d = dom_stats(IOVAD, 0);
 	assert_int_equal(d.allocs, 3);
 	assert_int_equal(d.alloc_pages, 74);
 	assert_int_equal(d.cache_misses, 2);
@@ -316,6 +347,101 @@ static void test_iova_cache_miss_and_retry(void **state)
 	__u64 iovad = IOVAD;
 	struct it_dom_info di;
 	assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.dom_dev), &iovad, &di), 0);
+}
+
+/* Size classes as the caches bin them: the next power of two of the pages, "more" past 1024. */
+static void test_iova_size_classes(void **state)
+{
+	static const __u64 pages[] = {1, 2, 3, 4, 5, 32, 33, 64, 1024, 1025, 100000};
+	static const int cls[] = {0, 1, 2, 2, 3, 5, 6, 6, 10, 11, 11};
+	int want[IT_SIZE_CLASSES] = {};
+	struct it_dom_stats d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, pages[i], 0xfffffffffULL, 1ULL);
+		AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x100ULL);
+		want[cls[i]]++;
+	}
+	d = dom_stats(IOVAD, 0);
+	for (int c = 0; c < IT_SIZE_CLASSES; c++)
+		assert_int_equal(d.size_class[c], want[c]);
+}
+
+/*
+ * The DMA layer's 32-bit first attempt (limit 4 GiB, no flush) that fails, then its full-limit
+ * retry; a 32-bit device's only attempt (limit 4 GiB with flush) is not a first attempt.
+ */
+static void test_iova_limit32_first_and_fallback(void **state)
+{
+	struct it_dom_stats d;
+
+	(void)state;
+	AT(SP_DMA, t_dma_map_page_entry, 5, DEV_A, 0x1000ULL, 0ULL, 4096ULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 0ULL);
+	AT(SP_IOVA, t_alloc_iova_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x123456ULL);
+	AT(SP_DMA, t_dma_map_page_exit, 1, 0x123456000ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x77ULL);
+	d = dom_stats(IOVAD, DEV_A);
+	assert_int_equal(d.allocs, 2);
+	assert_int_equal(d.limit32, 1);
+	assert_int_equal(d.limit32_fail, 1);
+	assert_int_equal(d.alloc_fail, 1);
+	assert_int_equal(d.cache_misses, 1);
+	d = dom_stats(IOVAD, 0);
+	assert_int_equal(d.allocs, 1);
+	assert_int_equal(d.limit32, 0);
+}
+
+/* Lazy mode frees from the flush-queue timer, outside any DMA call: they go to the device that
+ * allocated from the domain; a domain no device allocated from keeps them unattributed. */
+static void test_iova_free_outside_dma_call(void **state)
+{
+	(void)state;
+	map_one(DEV_A, 0x8000ULL, 4096, IT_DIR_FROM_DEVICE);
+	AT(SP_IOVA, t_free_iova_fast_entry, 3, IOVAD, 0x8ULL, 1ULL);
+	AT(SP_IOVA, t_free_iova_fast_exit, 1, 0ULL);
+	AT(SP_IOVA, t_free_iova_fast_entry, 3, IOVAD + 0x1000, 0x9ULL, 4ULL);
+	AT(SP_IOVA, t_free_iova_fast_exit, 1, 0ULL);
+	assert_int_equal(dom_stats(IOVAD, DEV_A).frees, 1);
+	assert_int_equal(hist_count(dom_stats(IOVAD, DEV_A).hist[IT_H_FREE]), 1);
+	assert_int_equal(dom_stats(IOVAD, 0).frees, 0);
+	assert_int_equal(dom_stats(IOVAD + 0x1000, 0).frees, 1);
+	assert_int_equal(dom_stats(IOVAD + 0x1000, 0).free_pages, 4);
+}
+
+/* Allocations are aggregated per (device, stack) in the kernel: count, misses, time. */
+static void test_iova_per_stack(void **state)
+{
+	struct it_iova_stack_val a, b;
+	int na, nb;
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		map_one(DEV_A, 0x10000ULL + i * 0x1000, 4096, IT_DIR_TO_DEVICE);
+	for (int i = 0; i < 3; i++) {
+		AT(SP_DMA, t_dma_map_page_entry, 5, DEV_B, 0x1000ULL, 0ULL, 4096ULL, 1ULL);
+		AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffffffULL, 1ULL);
+		AT(SP_IOVA, t_alloc_iova_entry, 4, IOVAD, 1ULL, 0xfffffffffULL, 1ULL);
+		AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x30ULL + i);
+		AT(SP_DMA, t_dma_map_page_exit, 1, (0x30ULL + i) << 12);
+	}
+	a = iova_stacks_of(DEV_A, &na);
+	b = iova_stacks_of(DEV_B, &nb);
+	assert_int_equal(na, 1); /* one call path */
+	assert_int_equal(a.allocs, 5);
+	assert_int_equal(a.misses, 0);
+	assert_int_equal(a.timed, 5);
+	assert_true(a.ns > 0);
+	assert_int_equal(nb, 1);
+	assert_int_equal(b.allocs, 3);
+	assert_int_equal(b.misses, 3);
+	assert_int_equal(b.timed, 3);
+	assert_int_equal(counter(IT_C_IOVA_STACK_OVERFLOW), 0);
 }
 
 static void test_exit_without_entry(void **state)
@@ -355,8 +481,11 @@ static void test_lost_exit_does_not_pile_up(void **state)
 	assert_int_equal(dev_stats(DEV_B).map, 10);
 	assert_int_equal(dev_stats(DEV_B).live_add, 0);
 	assert_int_equal(hist_count(dev_stats(DEV_B).hist[IT_H_MAP]), 0);
-	assert_int_equal(dom_stats(IOVAD).allocs, 11);
-	assert_int_equal(hist_count(dom_stats(IOVAD).hist[IT_H_ALLOC]), 1);
+	/* The lost allocations ran inside DEV_B's lost maps. */
+	assert_int_equal(dom_stats(IOVAD, DEV_B).allocs, 10);
+	assert_int_equal(hist_count(dom_stats(IOVAD, DEV_B).hist[IT_H_ALLOC]), 0);
+	assert_int_equal(dom_stats(IOVAD, DEV_A).allocs, 1);
+	assert_int_equal(hist_count(dom_stats(IOVAD, DEV_A).hist[IT_H_ALLOC]), 1);
 }
 
 /* A hardirq nested in a softirq runs on the same IRQ stack, deeper: the outer frame stays live. */
@@ -381,15 +510,15 @@ static void test_exit_args_when_entry_lost(void **state)
 
 	(void)state;
 	AT(SP_DMA, t_fexit_dma_map_page, 7, DEV_A, 0x1000ULL, 0ULL, 8192ULL, 2ULL, 0ULL, 0x9000ULL);
-	AT(SP_IOVA, t_fexit_alloc_iova_fast, 5, IOVAD, 2ULL, 0xfffffULL, 1ULL, 0x9ULL);
+	AT(SP_IOVA, t_fexit_alloc_iova_fast, 5, IOVAD, 2ULL, 0xfffffULL, 0ULL, 0x9ULL);
 	AT(SP_IOVA, t_fexit_free_iova_fast, 4, IOVAD, 0x9ULL, 2ULL, 0ULL);
 	assert_int_equal(dev_stats(DEV_A).map, 1);
 	assert_int_equal(live_get(DEV_A, 0x9000ULL, &v), 0);
 	assert_int_equal(v.size, 8192);
 	assert_int_equal(v.dir, IT_DIR_FROM_DEVICE);
-	assert_int_equal(dom_stats(IOVAD).allocs, 1);
-	assert_int_equal(dom_stats(IOVAD).limit32, 1);
-	assert_int_equal(dom_stats(IOVAD).frees, 1);
+	assert_int_equal(dom_stats(IOVAD, 0).allocs, 1);
+	assert_int_equal(dom_stats(IOVAD, 0).limit32, 1);
+	assert_int_equal(dom_stats(IOVAD, 0).frees, 1);
 	assert_int_equal(counter(IT_C_CTX_MISMATCH), 3);
 }
 
@@ -581,6 +710,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_map_unmap_attribution, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_unmap_direction_and_size, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_iova_cache_miss_and_retry, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_iova_size_classes, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_iova_limit32_first_and_fallback, setup_fn,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_iova_free_outside_dma_call, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_iova_per_stack, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_exit_does_not_pile_up, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_exit_args_when_entry_lost, setup_fn, teardown),
