@@ -30,6 +30,7 @@ struct collector_opts {
 	bool force_kprobe;   /* never use fentry */
 	bool track_modules;  /* keep kernel symbols of modules loaded while running (stacks) */
 	int verbose;	     /* libbpf debug output */
+	bool bpf_stats;	     /* enable kernel BPF run-time stats (snapshot bpf_run_ns) */
 	collector_event_fn on_event;
 	void *event_ctx;
 };
@@ -50,6 +51,7 @@ struct collector {
 	const struct it_unmap_rec *hist; /* unmap history ring, mmap()ed; NULL if off */
 	const __u64 *hist_pos;
 	size_t hist_n, hist_bytes;
+	int stats_fd; /* bpf_enable_stats(BPF_STATS_RUN_TIME), -1 if off */
 };
 
 void collector_default_opts(struct collector_opts *o);
