@@ -30,8 +30,10 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -DIOMMUTRACE_VERSION='"$(VERSION)"' \
               -Ibpf -Iuser -I$(BUILD)
 # libbpf, libelf, zlib (and json-c, ncurses) linked in statically: one binary for host and guests.
-STATIC_LIBS  := -lbpf -lelf -lz -lzstd -ljson-c
-DYNAMIC_LIBS := -lm
+STATIC_LIBS  := -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo
+# libmicrohttpd's archive needs gnutls, which has none: linked dynamically (the lab VM shares the
+# host's root, so it resolves there too).
+DYNAMIC_LIBS := -lm -lmicrohttpd -lpthread
 LDLIBS     := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
 
 USER_SRCS  := $(wildcard user/*.c)

@@ -155,7 +155,7 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 	}
 	switch (c) {
 	case COL_DEVICE:
-		snprintf(buf, len, "%s", r->device[0] ? r->device : "(no device)");
+		snprintf(buf, len, "%s", r->device[0] ? r->device : "(none)");
 		break;
 	case COL_DRIVER:
 		snprintf(buf, len, "%s", r->driver[0] ? r->driver : "-");
@@ -164,7 +164,7 @@ const char *top_cell(const struct top_row *r, enum top_col c, char *buf, size_t 
 		if (r->group < 0)
 			snprintf(buf, len, "-");
 		else
-			snprintf(buf, len, "%d %s", r->group,
+			snprintf(buf, len, "%d:%s", r->group,
 				 r->group_type[0] ? r->group_type : "?");
 		break;
 	case COL_MBPS:
