@@ -18,12 +18,12 @@ static const struct command commands[] = {
     {"faults", "Fault storms per device, decoded, with the mapping that faulted", cmd_faults},
     {"check", "DMA API misuse checks (what CONFIG_DMA_API_DEBUG finds), live", cmd_check},
     {"iova", "IOVA allocator rates, latency, cache misses, per device and stack", not_yet},
-    {"record", "Record events and aggregates to a file", not_yet},
-    {"report", "Print the faults/check/iova views from a recording", not_yet},
+    {"record", "Record events and aggregates to a file", cmd_record},
+    {"report", "Print the faults/check/iova views from a recording", cmd_report},
     {"snapshot", "Passthrough health snapshot (IOMMU, groups, devices) as JSON", cmd_snapshot},
     {"diff", "Compare two snapshots; exit 1 on a passthrough regression", cmd_diff},
     {"doctor", "Diagnose passthrough problems top-down", cmd_doctor},
-    {"export", "Prometheus/OpenMetrics endpoint or textfile", not_yet},
+    {"export", "Prometheus/OpenMetrics endpoint or textfile", cmd_export},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
