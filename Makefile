@@ -113,7 +113,14 @@ $(BUILD)/tests/fuzz_snapdoc: tests/fuzz/fuzz_snapdoc.c $(FUZZ_SRCS) $(wildcard u
 		-fno-sanitize-recover=undefined -DIOMMUTRACE_VERSION='"$(VERSION)"' -o $@ $< $(FUZZ_SRCS) \
 		-ljson-c -lz
 
-test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic $(BUILD)/tests/fuzz_snapdoc
+# libFuzzer target for the recording reader (tests/fuzz/run): clang, the reader's sources directly.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address -Ibpf -Iuser
+$(BUILD)/tests/fuzz_recording: tests/fuzz/fuzz_recording.c user/recording.c user/snapshot.c \
+		user/recording.h user/snapshot.h bpf/iommutrace.h | $(BUILD)/tests
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_recording.c user/recording.c user/snapshot.c
+
+test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic $(BUILD)/tests/fuzz_snapdoc \
+	$(BUILD)/tests/fuzz_recording
 
 test: deps
 	@$(MAKE) --no-print-directory all test-bins kmod

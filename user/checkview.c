@@ -114,9 +114,10 @@ void check_print_finding_text(const struct check_view *v, const struct finding *
 			(unsigned long long)f->map_size,
 			f->op_dir == IT_DIR_FROM_DEVICE ? "wrote into" : "read");
 	else if (f->kind == IT_ISSUE_UNKNOWN_UNMAP)
-		fprintf(o, "    dma 0x%llx: %s %s %llu bytes, but the IOMMU had nothing mapped there\n",
-			(unsigned long long)f->dma_addr, op_label(f->kind), dir_name(f->op_dir),
-			(unsigned long long)f->op_size);
+		fprintf(
+		    o, "    dma 0x%llx: %s %s %llu bytes, but the IOMMU had nothing mapped there\n",
+		    (unsigned long long)f->dma_addr, op_label(f->kind), dir_name(f->op_dir),
+		    (unsigned long long)f->op_size);
 	else
 		fprintf(o, "    dma 0x%llx: mapped %s %llu bytes%s, %s %s %llu bytes\n",
 			(unsigned long long)f->dma_addr, dir_name(f->map_dir),

@@ -143,7 +143,8 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 		if (!a->listen && !a->textfile_dir)
 			a->listen = DEFAULT_LISTEN;
 		if (a->listen && parse_listen(a->listen, &a->addr))
-			argp_error(state, "--listen takes a numeric ADDR:PORT such as %s or [::1]:9464",
+			argp_error(state,
+				   "--listen takes a numeric ADDR:PORT such as %s or [::1]:9464",
 				   DEFAULT_LISTEN);
 		if (a->textfile_dir && access(a->textfile_dir, W_OK))
 			argp_error(state, "--textfile: %s is not a writable directory: %s",
@@ -295,7 +296,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	if (body) {
 		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	} else {
-		const char *msg = status == MHD_HTTP_OK		? index
+		const char *msg = status == MHD_HTTP_OK		 ? index
 				  : status == MHD_HTTP_NOT_FOUND ? "not found: try /metrics\n"
 								 : "method not allowed\n";
 
@@ -323,15 +324,16 @@ int cmd_export(int argc, char **argv)
 {
 	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
 						     {0}};
-	const struct argp argp = {export_options,
-				  export_parse,
-				  NULL,
-				  "Export per-device DMA, IOVA, fault and DMA API issue counters as "
-				  "Prometheus/OpenMetrics metrics: an HTTP endpoint (/metrics) and/or "
-				  "a node_exporter textfile.",
-				  children,
-				  NULL,
-				  NULL};
+	const struct argp argp = {
+	    export_options,
+	    export_parse,
+	    NULL,
+	    "Export per-device DMA, IOVA, fault and DMA API issue counters as "
+	    "Prometheus/OpenMetrics metrics: an HTTP endpoint (/metrics) and/or "
+	    "a node_exporter textfile.",
+	    children,
+	    NULL,
+	    NULL};
 	struct export_args a = {.interval_ms = 1000, .max_devices = 32};
 	struct exporter x = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct MHD_Daemon *d = NULL;
@@ -358,8 +360,8 @@ int cmd_export(int argc, char **argv)
 		if (a.addr.ss_family == AF_INET6)
 			flags |= MHD_USE_IPv6;
 		d = MHD_start_daemon(flags, 0, NULL, NULL, serve, &x, MHD_OPTION_SOCK_ADDR, &a.addr,
-				     MHD_OPTION_CONNECTION_LIMIT, 64U, MHD_OPTION_CONNECTION_TIMEOUT,
-				     10U, MHD_OPTION_END);
+				     MHD_OPTION_CONNECTION_LIMIT, 64U,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
 		if (!d) {
 			fprintf(stderr, "iommutrace export: cannot listen on %s: %s\n", a.listen,
 				strerror(errno));
@@ -384,7 +386,8 @@ int cmd_export(int argc, char **argv)
 				fprintf(stderr, "iommutrace export: out of memory\n");
 			snapshot_free(&s);
 			if (a.textfile_dir && write_textfile(&x, a.textfile_dir)) {
-				fprintf(stderr, "iommutrace export: cannot write %s/iommutrace.prom: %s\n",
+				fprintf(stderr,
+					"iommutrace export: cannot write %s/iommutrace.prom: %s\n",
 					a.textfile_dir, strerror(errno));
 				r = EXIT_ERROR;
 				break;
@@ -397,7 +400,8 @@ int cmd_export(int argc, char **argv)
 	}
 	if (d)
 		MHD_stop_daemon(d);
-	fprintf(stderr, "iommutrace export: %llu scrape(s) served\n", (unsigned long long)x.scrapes);
+	fprintf(stderr, "iommutrace export: %llu scrape(s) served\n",
+		(unsigned long long)x.scrapes);
 	collector_close(&c);
 	free(x.text);
 	free(x.om);

@@ -264,15 +264,16 @@ int cmd_record(int argc, char **argv)
 {
 	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
 						     {0}};
-	const struct argp argp = {record_options,
-				  record_parse,
-				  NULL,
-				  "Record every event (faults, DMA API issues, unbinds, with symbolized "
-				  "stacks) and periodic per-device aggregates to FILE for `iommutrace "
-				  "report`.",
-				  children,
-				  NULL,
-				  NULL};
+	const struct argp argp = {
+	    record_options,
+	    record_parse,
+	    NULL,
+	    "Record every event (faults, DMA API issues, unbinds, with symbolized "
+	    "stacks) and periodic per-device aggregates to FILE for `iommutrace "
+	    "report`.",
+	    children,
+	    NULL,
+	    NULL};
 	struct record_args a = {.interval_ms = 1000};
 	struct recorder r = {};
 	struct rec_header h;
@@ -286,7 +287,8 @@ int cmd_record(int argc, char **argv)
 	r.c = &c;
 	r.w.f = fopen(a.out, "wb");
 	if (!r.w.f) {
-		fprintf(stderr, "iommutrace record: cannot create %s: %s\n", a.out, strerror(errno));
+		fprintf(stderr, "iommutrace record: cannot create %s: %s\n", a.out,
+			strerror(errno));
 		return EXIT_ERROR;
 	}
 	cli_collector_opts()->track_modules = true;
@@ -322,7 +324,8 @@ int cmd_record(int argc, char **argv)
 	snapshot_free(&s);
 	check_write(&r, rec_write_end(&r.w, clock_ns(CLOCK_MONOTONIC)));
 	if (fclose(r.w.f) && !r.failed) {
-		fprintf(stderr, "iommutrace record: writing %s failed: %s\n", a.out, strerror(errno));
+		fprintf(stderr, "iommutrace record: writing %s failed: %s\n", a.out,
+			strerror(errno));
 		r.failed = true;
 	}
 	fprintf(stderr,

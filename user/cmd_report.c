@@ -61,7 +61,8 @@ static const char *report_stack(void *ctx, __s32 id, char *buf, size_t len)
 {
 	const struct report *r = ctx;
 
-	snprintf(buf, len, "%s", id >= 0 && (size_t)id < r->nstacks && r->stacks[id] ? r->stacks[id] : "");
+	snprintf(buf, len, "%s",
+		 id >= 0 && (size_t)id < r->nstacks && r->stacks[id] ? r->stacks[id] : "");
 	return buf;
 }
 
@@ -111,8 +112,7 @@ static void check_report(struct report *r)
 	findings_sort(&r->findings);
 	if (!r->json)
 		printf("\n== check\n");
-	check_print(&v, &r->findings, r->json,
-		    (r->last_ns - r->rd.hdr.start_mono_ns) / 1e9);
+	check_print(&v, &r->findings, r->json, (r->last_ns - r->rd.hdr.start_mono_ns) / 1e9);
 }
 
 /* --- devices (top) view --- */
@@ -131,14 +131,20 @@ static void devices_snapshot(struct report *r, const struct snapshot *s)
 	memcpy(r->last.doms, s->doms, s->ndom * sizeof(*s->doms));
 }
 
-/* The plan as recorded: which capabilities had a source. */
+static bool source_used(const struct rec_source *s)
+{
+	return strcmp(s->mech, mech_name(MECH_NONE)) != 0;
+}
+
+/* The plan as recorded: which capabilities had a source (the mechanism only by availability). */
 static void recorded_plan(const struct rec_header *h, struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	for (__u32 i = 0; i < h->nsources; i++)
 		for (int cap = 0; cap < CAP_NR; cap++)
-			if (strcmp(h->sources[i].name, cap_name(cap)) == 0)
-				p->caps[cap].hooks_used = h->sources[i].used;
+			if (strcmp(h->sources[i].name, cap_name(cap)) == 0 &&
+			    source_used(&h->sources[i]))
+				p->caps[cap].event_mech = MECH_RAW_TP;
 }
 
 static void devices_report(struct report *r)
@@ -164,21 +170,24 @@ static void devices_report(struct report *r)
 	if (!r->json) {
 		printf("\n== devices (rates averaged over %.1fs; live mappings at the end)", secs);
 		top_print_table(stdout, rows, s->ndev);
-		printf("drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion "
-		       "misses %llu\n",
-		       (unsigned long long)s->counters[IT_C_RB_DROPPED],
-		       (unsigned long long)s->counters[IT_C_LIVE_OVERFLOW],
-		       (unsigned long long)s->counters[IT_C_CTX_MISMATCH],
-		       (unsigned long long)s->recursion_misses);
+		printf(
+		    "drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion "
+		    "misses %llu\n",
+		    (unsigned long long)s->counters[IT_C_RB_DROPPED],
+		    (unsigned long long)s->counters[IT_C_LIVE_OVERFLOW],
+		    (unsigned long long)s->counters[IT_C_CTX_MISMATCH],
+		    (unsigned long long)s->recursion_misses);
 	}
 	for (size_t i = 0; r->json && i < s->ndev; i++) {
 		const struct top_row *row = &rows[i];
 		json_object *o = json_object_new_object(), *tot = json_object_new_object();
 
 		json_object_object_add(o, "type", json_object_new_string("device"));
-		json_object_object_add(o, "device", row->device[0] ? json_object_new_string(row->device) : NULL);
+		json_object_object_add(o, "device",
+				       row->device[0] ? json_object_new_string(row->device) : NULL);
 		json_object_object_add(o, "driver", json_object_new_string(row->driver));
-		json_object_object_add(o, "iommu_group", row->group >= 0 ? json_object_new_int(row->group) : NULL);
+		json_object_object_add(o, "iommu_group",
+				       row->group >= 0 ? json_object_new_int(row->group) : NULL);
 		json_object_object_add(o, "live", json_object_new_int64(dev_live(&row->total)));
 		top_stats_json(tot, &row->total, &row->io);
 		json_object_object_add(o, "total", tot);
@@ -213,7 +222,8 @@ static void print_recording(struct report *r, const char *file)
 		json_object_object_add(o, "kernel", json_object_new_string(h->kernel));
 		json_object_object_add(o, "recorded_by", json_object_new_string(h->tool_version));
 		json_object_object_add(o, "start", json_object_new_string(when));
-		json_object_object_add(o, "duration_s", json_object_new_double((r->last_ns - h->start_mono_ns) / 1e9));
+		json_object_object_add(
+		    o, "duration_s", json_object_new_double((r->last_ns - h->start_mono_ns) / 1e9));
 		json_object_object_add(o, "events", json_object_new_int64(r->events));
 		json_object_object_add(o, "snapshots", json_object_new_int64(r->snapshots));
 		json_object_object_add(o, "complete", json_object_new_boolean(r->rd.ended));
@@ -221,9 +231,12 @@ static void print_recording(struct report *r, const char *file)
 		for (__u32 i = 0; i < h->nsources; i++) {
 			json_object *s = json_object_new_object();
 
-			json_object_object_add(s, "capability", json_object_new_string(h->sources[i].name));
-			json_object_object_add(s, "source", json_object_new_string(h->sources[i].mech));
-			json_object_object_add(s, "detail", json_object_new_string(h->sources[i].detail));
+			json_object_object_add(s, "capability",
+					       json_object_new_string(h->sources[i].name));
+			json_object_object_add(s, "source",
+					       json_object_new_string(h->sources[i].mech));
+			json_object_object_add(s, "detail",
+					       json_object_new_string(h->sources[i].detail));
 			json_object_array_add(src, s);
 		}
 		json_object_object_add(o, "sources", src);
@@ -235,9 +248,11 @@ static void print_recording(struct report *r, const char *file)
 	       "event(s), %llu snapshot(s)%s\n",
 	       file, h->kernel, h->tool_version, when, (r->last_ns - h->start_mono_ns) / 1e9,
 	       (unsigned long long)r->events, (unsigned long long)r->snapshots,
-	       r->rd.ended ? "" : r->rd.truncated ? " (TRUNCATED)" : " (no end record: cut short?)");
+	       r->rd.ended	 ? ""
+	       : r->rd.truncated ? " (TRUNCATED)"
+				 : " (no end record: cut short?)");
 	for (__u32 i = 0; i < h->nsources; i++)
-		if (!h->sources[i].used)
+		if (!source_used(&h->sources[i]))
 			printf("missing: %s (%s)\n", h->sources[i].name, h->sources[i].detail);
 }
 

@@ -153,7 +153,7 @@ static void print_text(const struct collector *c, const struct snapshot *cur,
 	    (unsigned long long)cur->recursion_misses,
 	    (unsigned long long)cur->counters[IT_C_FAULT_IRQ]);
 	for (int cap = 0; cap < CAP_NR; cap++)
-		if (c->plan.caps[cap].hooks_used == 0)
+		if (!cap_available(&c->plan, cap))
 			printf("missing: %s (%s)\n", cap_label(cap), c->plan.caps[cap].detail);
 }
 

@@ -160,21 +160,17 @@ static const struct dev_metric dev_metrics[] = {
     {"iommutrace_dma_map_total", M_COUNTER, "DMA API map calls (single, scatter-gather, coherent)",
      g_map},
     {"iommutrace_dma_unmap_total", M_COUNTER, "DMA API unmap and free calls", g_unmap},
-    {"iommutrace_dma_map_bytes_total", M_COUNTER, "Bytes mapped by DMA API map calls",
-     g_map_bytes},
+    {"iommutrace_dma_map_bytes_total", M_COUNTER, "Bytes mapped by DMA API map calls", g_map_bytes},
     {"iommutrace_dma_map_sg_segments_total", M_COUNTER,
      "DMA segments produced by scatter-gather maps", g_sg_ents},
-    {"iommutrace_dma_sync_total", M_COUNTER, "DMA API sync calls (for CPU and for device)",
-     g_sync},
+    {"iommutrace_dma_sync_total", M_COUNTER, "DMA API sync calls (for CPU and for device)", g_sync},
     {"iommutrace_iommu_map_total", M_COUNTER, "IOMMU page-table map operations", g_pgt_map},
     {"iommutrace_iommu_map_bytes_total", M_COUNTER, "Bytes mapped in IOMMU page tables",
      g_pgt_map_bytes},
-    {"iommutrace_iommu_unmap_total", M_COUNTER, "IOMMU page-table unmap operations",
-     g_pgt_unmap},
+    {"iommutrace_iommu_unmap_total", M_COUNTER, "IOMMU page-table unmap operations", g_pgt_unmap},
     {"iommutrace_iommu_unmap_bytes_total", M_COUNTER, "Bytes unmapped from IOMMU page tables",
      g_pgt_unmap_bytes},
-    {"iommutrace_iova_alloc_total", M_COUNTER, "IOVA allocations (alloc_iova_fast)",
-     g_iova_alloc},
+    {"iommutrace_iova_alloc_total", M_COUNTER, "IOVA allocations (alloc_iova_fast)", g_iova_alloc},
     {"iommutrace_iova_alloc_failures_total", M_COUNTER, "IOVA allocations that failed",
      g_iova_fail},
     {"iommutrace_iova_cache_miss_total", M_COUNTER,
@@ -279,9 +275,10 @@ int metrics_format(struct strbuf *b, const struct metrics_input *in, bool om)
 		family(b, "iommutrace_source_up", M_GAUGE,
 		       "1 if a capability has an attached kernel source", om);
 		for (int c = 0; c < CAP_NR; c++)
-			sb_printf(b, "iommutrace_source_up{capability=\"%s\",mechanism=\"%s\"} %d\n",
+			sb_printf(b,
+				  "iommutrace_source_up{capability=\"%s\",mechanism=\"%s\"} %d\n",
 				  cap_name(c), mech_name(in->plan->caps[c].event_mech),
-				  in->plan->caps[c].hooks_used > 0);
+				  cap_available(in->plan, c));
 	}
 	if (om)
 		sb_printf(b, "# EOF\n");

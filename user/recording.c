@@ -11,7 +11,8 @@
 #define STRUCT_MAX 65536 /* larger struct sizes in a header are corruption */
 #define ARRAY_MAX  1024	 /* likewise counter and hook counts */
 
-/* --- writer ------------------------------------------------------------------------------------ */
+/* --- writer ------------------------------------------------------------------------------------
+ */
 
 struct wbuf {
 	unsigned char *p;
@@ -200,7 +201,8 @@ int rec_write_end(struct rec_writer *w, __u64 end_mono_ns)
 	return emit(w, REC_END, &b);
 }
 
-/* --- reader ------------------------------------------------------------------------------------ */
+/* --- reader ------------------------------------------------------------------------------------
+ */
 
 /* A bounds-checked cursor over one record's payload: reads past the end set bad and yield 0. */
 struct cur {
@@ -427,7 +429,7 @@ static int parse_snapshot(struct rec_reader *r, struct cur *c, struct snapshot *
 
 int rec_next(struct rec_reader *r, struct rec_item *it)
 {
-	static const char *const names[] = {"?",     "header",   "device", "stack",
+	static const char *const names[] = {"?",     "header",	 "device", "stack",
 					    "event", "snapshot", "end"};
 
 	for (;;) {

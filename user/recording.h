@@ -24,12 +24,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define REC_MAGIC	    "IOMMUTRC"
-#define REC_VERSION	    1
-#define REC_MAX_SOURCES	    32
-#define REC_STACK_MAX	    8192
-#define REC_MAX_RECORD	    (64u << 20) /* larger records are corruption */
-#define REC_NO_DEVICE	    0		/* device id of unattributed events */
+#define REC_MAGIC	"IOMMUTRC"
+#define REC_VERSION	1
+#define REC_MAX_SOURCES 32
+#define REC_STACK_MAX	8192
+#define REC_MAX_RECORD	(64u << 20) /* larger records are corruption */
+#define REC_NO_DEVICE	0	    /* device id of unattributed events */
 
 enum rec_type {
 	REC_HEADER = 1,
@@ -94,10 +94,10 @@ struct rec_reader {
 	size_t len, off;
 	struct rec_header hdr;
 	__u32 ev_size, dev_size, dom_size, ncounters, nhooks; /* as written */
-	bool truncated;	 /* the file ends inside a record (at off) */
-	bool ended;	 /* REC_END seen */
-	__u64 nrecords;	 /* whole records read */
-	char err[256];	 /* why rec_reader_open / rec_next failed, or the truncation */
+	bool truncated; /* the file ends inside a record (at off) */
+	bool ended;	/* REC_END seen */
+	__u64 nrecords; /* whole records read */
+	char err[256];	/* why rec_reader_open / rec_next failed, or the truncation */
 };
 
 /* Check the magic, version and header record. 0, or -1 with r->err. buf must outlive r. */

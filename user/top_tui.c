@@ -56,7 +56,7 @@ static void header(struct tui *t, int *y)
 	double runs = t->cur.bpf_run_cnt - t->prev.bpf_run_cnt;
 
 	for (int cap = 0; cap < CAP_NR; cap++)
-		used += p->caps[cap].hooks_used > 0;
+		used += cap_available(p, cap);
 	attron(A_BOLD);
 	mvprintw((*y)++, 0, "iommutrace %s  kernel %s  IOMMU: %.*s", IOMMUTRACE_VERSION, t->kernel,
 		 COLS > 40 ? COLS - 40 : 0, t->iommu);
@@ -68,9 +68,10 @@ static void header(struct tui *t, int *y)
 			 used, CAP_NR, run_ns / t->secs / 1e7, run_ns / t->secs / 1e6,
 			 runs / t->secs, t->secs);
 	else
-		mvprintw((*y)++, 0,
-			 "sources %d/%d  overhead: - (kernel BPF stats unavailable)  interval %.1fs",
-			 used, CAP_NR, t->secs);
+		mvprintw(
+		    (*y)++, 0,
+		    "sources %d/%d  overhead: - (kernel BPF stats unavailable)  interval %.1fs",
+		    used, CAP_NR, t->secs);
 	mvprintw((*y)++, 0,
 		 "drops: ringbuf %llu  live-table full %llu  context mismatches %llu  recursion "
 		 "misses %llu",
@@ -118,7 +119,7 @@ static int footer_lines(const struct tui *t)
 	int n = 1; /* keys */
 
 	for (int cap = 0; cap < CAP_NR; cap++)
-		n += t->c->plan.caps[cap].hooks_used == 0;
+		n += !cap_available(&t->c->plan, cap);
 	return n;
 }
 
@@ -128,7 +129,7 @@ static void footer(struct tui *t)
 
 	attron(COLOR_PAIR(PAIR_MISSING));
 	for (int cap = 0; cap < CAP_NR; cap++)
-		if (t->c->plan.caps[cap].hooks_used == 0 && y < LINES - 1)
+		if (!cap_available(&t->c->plan, cap) && y < LINES - 1)
 			mvprintw(y++, 0, "- %s: %.*s", cap_label(cap), COLS > 40 ? COLS - 40 : 0,
 				 t->c->plan.caps[cap].detail);
 	attroff(COLOR_PAIR(PAIR_MISSING));

@@ -17,13 +17,13 @@ struct col_def {
 };
 
 static const struct col_def cols[COL_NR] = {
-    [COL_DEVICE] = {"DEVICE", 12, 'd', true},	 [COL_DRIVER] = {"DRIVER", 10, 'r', true},
-    [COL_GROUP] = {"GROUP", 9, 'g', true},	 [COL_MAP] = {"MAP/s", 8, 'm', false},
-    [COL_UNMAP] = {"UNMAP/s", 8, 'u', false},	 [COL_MBPS] = {"MB/s", 8, 'b', false},
-    [COL_LIVE] = {"LIVE", 7, 'l', false},	 [COL_PGTMAP] = {"PGTMAP/s", 8, 't', false},
-    [COL_IOVA] = {"IOVA/s", 8, 'a', false},	 [COL_MISS] = {"MISS%", 6, 'c', false},
+    [COL_DEVICE] = {"DEVICE", 12, 'd', true},	[COL_DRIVER] = {"DRIVER", 10, 'r', true},
+    [COL_GROUP] = {"GROUP", 9, 'g', true},	[COL_MAP] = {"MAP/s", 8, 'm', false},
+    [COL_UNMAP] = {"UNMAP/s", 8, 'u', false},	[COL_MBPS] = {"MB/s", 8, 'b', false},
+    [COL_LIVE] = {"LIVE", 7, 'l', false},	[COL_PGTMAP] = {"PGTMAP/s", 8, 't', false},
+    [COL_IOVA] = {"IOVA/s", 8, 'a', false},	[COL_MISS] = {"MISS%", 6, 'c', false},
     [COL_MAP_P99] = {"MAP_P99", 8, 'k', false}, [COL_IOVA_P99] = {"IOVA_P99", 8, 'p', false},
-    [COL_FAULTS] = {"FAULT/s", 7, 'f', false},	 [COL_ISSUES] = {"ISSUES", 6, 'i', false},
+    [COL_FAULTS] = {"FAULT/s", 7, 'f', false},	[COL_ISSUES] = {"ISSUES", 6, 'i', false},
 };
 
 __u64 dev_map_calls(const struct it_dev_stats *st)
@@ -58,19 +58,19 @@ void dev_iova(const struct snapshot *s, __u64 dev, struct it_dom_stats *out)
 unsigned top_missing_columns(const struct plan *p)
 {
 	unsigned m = 0;
-	bool dma = p->caps[CAP_DMA_MAP].hooks_used || p->caps[CAP_DMA_SG].hooks_used ||
-		   p->caps[CAP_DMA_COHERENT].hooks_used;
+	bool dma = cap_available(p, CAP_DMA_MAP) || cap_available(p, CAP_DMA_SG) ||
+		   cap_available(p, CAP_DMA_COHERENT);
 
 	if (!dma)
 		m |= 1u << COL_MAP | 1u << COL_UNMAP | 1u << COL_MBPS | 1u << COL_LIVE |
 		     1u << COL_ISSUES;
-	if (!p->caps[CAP_IOMMU_PGTABLE].hooks_used)
+	if (!cap_available(p, CAP_IOMMU_PGTABLE))
 		m |= 1u << COL_PGTMAP;
-	if (!p->caps[CAP_IOVA].hooks_used)
+	if (!cap_available(p, CAP_IOVA))
 		m |= 1u << COL_IOVA | 1u << COL_MISS | 1u << COL_IOVA_P99;
-	if (!p->caps[CAP_DMA_CONTEXT].hooks_used)
+	if (!cap_available(p, CAP_DMA_CONTEXT))
 		m |= 1u << COL_MAP_P99;
-	if (!p->caps[CAP_FAULTS].hooks_used)
+	if (!cap_available(p, CAP_FAULTS))
 		m |= 1u << COL_FAULTS;
 	return m;
 }
@@ -191,8 +191,8 @@ static size_t put_cell(char *buf, size_t len, size_t off, enum top_col c, const 
 
 	if (off >= len)
 		return off;
-	off += snprintf(buf + off, len - off, cols[c].text ? "%s%-*.*s" : "%s%*.*s",
-			c ? " " : "", w, w, text);
+	off += snprintf(buf + off, len - off, cols[c].text ? "%s%-*.*s" : "%s%*.*s", c ? " " : "",
+			w, w, text);
 	return off < len ? off : len - 1;
 }
 
