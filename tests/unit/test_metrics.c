@@ -58,33 +58,35 @@ static void test_format(void **state)
 	assert_int_equal(metrics_format(&text, &in, false), 0);
 	assert_non_null(strstr(text.s, "# HELP iommutrace_dma_map_total "));
 	assert_non_null(strstr(text.s, "# TYPE iommutrace_dma_map_total counter\n"));
-	assert_non_null(
-	    strstr(text.s, "iommutrace_dma_map_total{device=\"0000:00:02.0\",driver=\"nv\\\"me\"} 7\n"));
+	assert_non_null(strstr(
+	    text.s, "iommutrace_dma_map_total{device=\"0000:00:02.0\",driver=\"nv\\\"me\"} 7\n"));
 	assert_non_null(strstr(text.s, "iommutrace_dma_map_bytes_total{device=\"0000:00:02.0\","
-					"driver=\"nv\\\"me\"} 4096\n"));
+				       "driver=\"nv\\\"me\"} 4096\n"));
 	assert_non_null(strstr(text.s, "iommutrace_live_mappings{device=\"0000:00:02.0\","
-					"driver=\"nv\\\"me\"} 3\n"));
+				       "driver=\"nv\\\"me\"} 3\n"));
 	assert_non_null(strstr(text.s, "# TYPE iommutrace_iova_alloc_seconds histogram\n"));
 	/* Cumulative buckets, le = the slot's upper bound in seconds. */
-	assert_non_null(strstr(text.s, "iommutrace_iova_alloc_seconds_bucket{device=\"0000:00:02.0\","
-					"driver=\"nv\\\"me\",le=\"2e-09\"} 1\n"));
+	assert_non_null(strstr(text.s,
+			       "iommutrace_iova_alloc_seconds_bucket{device=\"0000:00:02.0\","
+			       "driver=\"nv\\\"me\",le=\"2e-09\"} 1\n"));
 	assert_non_null(strstr(text.s, ",le=\"5.12e-07\"} 1\n"));
 	assert_non_null(strstr(text.s, ",le=\"1.024e-06\"} 5\n"));
 	assert_non_null(strstr(text.s, ",le=\"2.147483648\"} 5\n"));
 	assert_non_null(strstr(text.s, ",le=\"4.294967296\"} 6\n"));
 	assert_non_null(strstr(text.s, ",le=\"+Inf\"} 6\n"));
-	assert_non_null(strstr(text.s, "iommutrace_iova_alloc_seconds_count{device=\"0000:00:02.0\","
-					"driver=\"nv\\\"me\"} 6\n"));
+	assert_non_null(strstr(text.s,
+			       "iommutrace_iova_alloc_seconds_count{device=\"0000:00:02.0\","
+			       "driver=\"nv\\\"me\"} 6\n"));
 	assert_int_equal(count(text.s, "iommutrace_iova_alloc_seconds_bucket{"), IT_HIST_SLOTS + 1);
 	assert_non_null(strstr(text.s, "iommutrace_dma_issues_total{device=\"0000:00:02.0\","
-					"driver=\"nv\\\"me\",kind=\"unmap_direction\"} 2\n"));
+				       "driver=\"nv\\\"me\",kind=\"unmap_direction\"} 2\n"));
 	assert_int_equal(count(text.s, "iommutrace_dma_issues_total{"), 1); /* zero kinds omitted */
 	assert_non_null(strstr(text.s, "iommutrace_faults_total{device=\"0000:00:02.0\","
-					"driver=\"nv\\\"me\",reason=\"io_page_fault\"} 0\n"));
+				       "driver=\"nv\\\"me\",reason=\"io_page_fault\"} 0\n"));
 	assert_non_null(strstr(text.s, "\niommutrace_ringbuf_dropped_total 9\n"));
 	assert_null(strstr(text.s, "# EOF"));
 	assert_null(strstr(text.s, "bpf_run_seconds")); /* stats off */
-	assert_null(strstr(text.s, "source_up"));	 /* no plan */
+	assert_null(strstr(text.s, "source_up"));	/* no plan */
 	/* Every sample line: a name, optional labels, one value. */
 	for (char *line = strtok(text.s, "\n"); line; line = strtok(NULL, "\n"))
 		if (line[0] != '#')
@@ -117,7 +119,8 @@ static void test_fold(void **state)
 	assert_int_equal(d[2].st.map, 3 + 2 + 1);
 	assert_int_equal(d[2].issues[IT_ISSUE_LEAK], 3);
 	assert_int_equal(metrics_format(&b, &in, false), 0);
-	assert_non_null(strstr(b.s, "iommutrace_dma_map_total{device=\"other\",driver=\"other\"} 6\n"));
+	assert_non_null(
+	    strstr(b.s, "iommutrace_dma_map_total{device=\"other\",driver=\"other\"} 6\n"));
 	assert_int_equal(count(b.s, "iommutrace_dma_map_total{"), 3);
 	sb_free(&b);
 	/* Under the cap nothing is folded. */
@@ -134,8 +137,10 @@ static void test_sources(void **state)
 	p.caps[CAP_IOVA].hooks_used = 2;
 	p.caps[CAP_IOVA].event_mech = MECH_FENTRY;
 	assert_int_equal(metrics_format(&b, &in, false), 0);
-	assert_non_null(strstr(b.s, "iommutrace_source_up{capability=\"iova\",mechanism=\"fentry\"} 1\n"));
-	assert_non_null(strstr(b.s, "iommutrace_source_up{capability=\"faults\",mechanism=\"none\"} 0\n"));
+	assert_non_null(
+	    strstr(b.s, "iommutrace_source_up{capability=\"iova\",mechanism=\"fentry\"} 1\n"));
+	assert_non_null(
+	    strstr(b.s, "iommutrace_source_up{capability=\"faults\",mechanism=\"none\"} 0\n"));
 	assert_non_null(strstr(b.s, "iommutrace_bpf_run_seconds_total 1.500000000\n"));
 	sb_free(&b);
 }

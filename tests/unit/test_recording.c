@@ -24,9 +24,17 @@ static unsigned char *sample(size_t *len)
 			       .interval_ms = 1000,
 			       .nsources = 2};
 	struct rec_device d = {.id = 1, .group = 7};
-	struct it_event e = {.type = IT_EV_DMA_ISSUE, .kind = IT_ISSUE_UNMAP_DIRECTION, .dev = 1,
-			     .addr = 0xfffff000, .size = 4096, .map_size = 4096, .dir = 1,
-			     .map_dir = 2, .stack_id = 0, .map_stack_id = 0, .ts_ns = 1500};
+	struct it_event e = {.type = IT_EV_DMA_ISSUE,
+			     .kind = IT_ISSUE_UNMAP_DIRECTION,
+			     .dev = 1,
+			     .addr = 0xfffff000,
+			     .size = 4096,
+			     .map_size = 4096,
+			     .dir = 1,
+			     .map_dir = 2,
+			     .stack_id = 0,
+			     .map_stack_id = 0,
+			     .ts_ns = 1500};
 	struct dev_snap ds = {.key = 1};
 	struct dom_snap dm = {.key = 1, .dev = 1};
 	struct snapshot s = {.ts_ns = 3000, .ndev = 1, .ndom = 1, .devs = &ds, .doms = &dm};
@@ -47,7 +55,8 @@ static unsigned char *sample(size_t *len)
 	s.counters[IT_C_RB_DROPPED] = 5;
 	assert_int_equal(rec_write_header(&w, &h), 0);
 	assert_int_equal(rec_write_device(&w, &d), 0);
-	assert_int_equal(rec_write_stack(&w, 0, "entry_SYSCALL_64;do_syscall_64;edu_dma [iommutrace_edu]"), 0);
+	assert_int_equal(
+	    rec_write_stack(&w, 0, "entry_SYSCALL_64;do_syscall_64;edu_dma [iommutrace_edu]"), 0);
 	assert_int_equal(rec_write_event(&w, &e), 0);
 	assert_int_equal(rec_write_snapshot(&w, &s), 0);
 	assert_int_equal(rec_write_end(&w, 4000), 0);
@@ -191,7 +200,8 @@ static void test_corrupt_records(void **state)
 	size_t len;
 	unsigned char *buf = sample(&len);
 	struct rec_reader r;
-	size_t dev = record_at(buf, len, 1), snap = record_at(buf, len, 4), hdr = record_at(buf, len, 0);
+	size_t dev = record_at(buf, len, 1), snap = record_at(buf, len, 4),
+	       hdr = record_at(buf, len, 0);
 	__u32 v;
 	int types[8];
 
@@ -247,7 +257,8 @@ static void test_shorter_structs(void **state)
 
 	memcpy(b, buf, ev + 8 + short_size);
 	n = ev + 8 + short_size;
-	memcpy(b + n, buf + ev + 8 + sizeof(struct it_event), len - (ev + 8 + sizeof(struct it_event)));
+	memcpy(b + n, buf + ev + 8 + sizeof(struct it_event),
+	       len - (ev + 8 + sizeof(struct it_event)));
 	n += len - (ev + 8 + sizeof(struct it_event));
 	v = htole32(short_size);
 	memcpy(b + hdr + 8, &v, 4);
@@ -269,10 +280,8 @@ static void test_shorter_structs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_cut_everywhere),
-	    cmocka_unit_test(test_foreign_and_future),
-	    cmocka_unit_test(test_corrupt_records),
+	    cmocka_unit_test(test_round_trip),	       cmocka_unit_test(test_cut_everywhere),
+	    cmocka_unit_test(test_foreign_and_future), cmocka_unit_test(test_corrupt_records),
 	    cmocka_unit_test(test_shorter_structs),
 	};
 

@@ -40,8 +40,8 @@ static void snaps(struct snapshot *prev, struct snapshot *cur)
 	doms_cur[0].st.allocs = 200;
 	doms_cur[0].st.cache_misses = 50;
 	*prev = (struct snapshot){.ts_ns = 0, .ndev = 1, .devs = devs_prev};
-	*cur = (struct snapshot){.ts_ns = 2000000000, .ndev = 2, .devs = devs_cur, .ndom = 1,
-				 .doms = doms_cur};
+	*cur = (struct snapshot){
+	    .ts_ns = 2000000000, .ndev = 2, .devs = devs_cur, .ndom = 1, .doms = doms_cur};
 }
 
 static void test_row_rates(void **state)
