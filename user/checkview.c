@@ -32,58 +32,6 @@ void check_leak_event(struct it_event *e, const struct it_live_key *k, const str
 	e->ts_ns = v->map_ns;
 }
 
-/* Symbolized stack, innermost first. */
-static int stack_frames(const struct check_view *v, __s32 id, const char **frames, int max,
-			char *buf, size_t len)
-{
-	int n = 0;
-	char *save, *tok;
-
-	buf[0] = 0;
-	v->stack(v->ctx, id, buf, len);
-	for (tok = strtok_r(buf, ";", &save); tok && n < max; tok = strtok_r(NULL, ";", &save))
-		frames[n++] = tok;
-	/* The stack is outermost first: reverse. */
-	for (int i = 0; i < n / 2; i++) {
-		const char *t = frames[i];
-
-		frames[i] = frames[n - 1 - i];
-		frames[n - 1 - i] = t;
-	}
-	return n;
-}
-
-static json_object *stack_json(const struct check_view *v, __s32 id)
-{
-	const char *frames[127];
-	char buf[8192];
-	json_object *a;
-	int n;
-
-	if (id < 0)
-		return NULL;
-	a = json_object_new_array();
-	n = stack_frames(v, id, frames, 127, buf, sizeof(buf));
-	for (int i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_string(frames[i]));
-	return a;
-}
-
-static void print_stack(const struct check_view *v, const char *label, __s32 id)
-{
-	const char *frames[127];
-	char buf[8192];
-	int n;
-
-	if (id < 0)
-		return;
-	n = stack_frames(v, id, frames, 127, buf, sizeof(buf));
-	fprintf(v->out, "    %-7s", label);
-	for (int i = 0; i < n && i < 10; i++)
-		fprintf(v->out, "%s%s", i ? " <- " : "", frames[i]);
-	fprintf(v->out, "%s\n", n > 10 ? " <- ..." : "");
-}
-
 static const char *op_label(unsigned kind)
 {
 	switch (kind) {
@@ -127,8 +75,8 @@ void check_print_finding_text(const struct check_view *v, const struct finding *
 	if (f->kind == IT_ISSUE_UNMAP_NENTS)
 		fprintf(o, "    sg nents: mapped with %u, unmapped with %u\n", f->map_nents,
 			f->op_nents);
-	print_stack(v, "map:", f->map_stack_id);
-	print_stack(v, op_label(f->kind), f->op_stack_id);
+	stack_src_print(&v->stacks, o, "map:", f->map_stack_id);
+	stack_src_print(&v->stacks, o, op_label(f->kind), f->op_stack_id);
 }
 
 void check_print_finding_json(const struct check_view *v, const struct finding *f)
@@ -148,8 +96,8 @@ void check_print_finding_json(const struct check_view *v, const struct finding *
 	json_object_object_add(o, "op_size", json_object_new_int64(f->op_size));
 	json_object_object_add(o, "map_nents", json_object_new_int(f->map_nents));
 	json_object_object_add(o, "op_nents", json_object_new_int(f->op_nents));
-	json_object_object_add(o, "map_stack", stack_json(v, f->map_stack_id));
-	json_object_object_add(o, "op_stack", stack_json(v, f->op_stack_id));
+	json_object_object_add(o, "map_stack", stack_src_json(&v->stacks, f->map_stack_id));
+	json_object_object_add(o, "op_stack", stack_src_json(&v->stacks, f->op_stack_id));
 	json_object_object_add(o, "count", json_object_new_int64(f->count));
 	fprintf(v->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

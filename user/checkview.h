@@ -8,17 +8,14 @@
 #define IOMMUTRACE_CHECKVIEW_H
 
 #include "findings.h"
+#include "stack_out.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* A symbolized stack "outer;...;inner" for a stack id into buf ("" if unknown). */
-typedef const char *(*check_stack_fn)(void *ctx, __s32 stack_id, char *buf, size_t len);
-
 struct check_view {
-	check_stack_fn stack;
-	void *ctx;
+	struct stack_src stacks;
 	FILE *out;
 };
 

@@ -201,11 +201,6 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static const char *live_stack(void *ctx, __s32 id, char *buf, size_t len)
-{
-	return collector_stack(ctx, id, buf, len);
-}
-
 int cmd_check(int argc, char **argv)
 {
 	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
@@ -221,7 +216,7 @@ int cmd_check(int argc, char **argv)
 	struct check_args a = {};
 	struct check_state st = {};
 	struct collector c;
-	struct check_view view = {live_stack, &c, stdout};
+	struct check_view view = {stack_src_collector(&c), stdout};
 	__u64 start, end;
 	struct snapshot snap;
 	int r;

@@ -177,6 +177,7 @@ static __s32 stack_id(struct recorder *r, __s32 kid)
 
 static void write_event(struct recorder *r, const struct it_event *in)
 {
+	const char *text = NULL;
 	struct it_event e = *in;
 
 	e.dev = dev_id(r, in->dev);
@@ -184,7 +185,9 @@ static void write_event(struct recorder *r, const struct it_event *in)
 	e.map_stack_id = stack_id(r, in->map_stack_id);
 	if (e.type == IT_EV_FAULT_IRQ)
 		e.aux = 0; /* the IOMMU's kernel pointer */
-	check_write(r, rec_write_event(&r->w, &e));
+	if (e.type == IT_EV_CONSOLE)
+		text = ((const struct it_console_event *)in)->text;
+	check_write(r, rec_write_event(&r->w, &e, text));
 	r->events++;
 }
 

@@ -107,7 +107,7 @@ static void check_event(struct report *r, const struct it_event *e)
 
 static void check_report(struct report *r)
 {
-	struct check_view v = {report_stack, r, stdout};
+	struct check_view v = {{report_stack, r}, stdout};
 
 	findings_sort(&r->findings);
 	if (!r->json)

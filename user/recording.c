@@ -159,11 +159,13 @@ int rec_write_stack(struct rec_writer *w, __u32 id, const char *stack)
 	return emit(w, REC_STACK, &b);
 }
 
-int rec_write_event(struct rec_writer *w, const struct it_event *e)
+int rec_write_event(struct rec_writer *w, const struct it_event *e, const char *text)
 {
 	struct wbuf b = {};
 
 	put(&b, e, sizeof(*e));
+	if (text)
+		put(&b, text, strnlen(text, IT_TEXT_LEN - 1));
 	return emit(w, REC_EVENT, &b);
 }
 
@@ -475,6 +477,10 @@ int rec_next(struct rec_reader *r, struct rec_item *it)
 		case REC_EVENT:
 			get_struct(&p, &it->ev, sizeof(it->ev), r->ev_size);
 			bad = p.bad;
+			memset(it->text, 0, sizeof(it->text));
+			if (!bad && p.n)
+				memcpy(it->text, p.p,
+				       p.n < IT_TEXT_LEN - 1 ? p.n : IT_TEXT_LEN - 1);
 			break;
 		case REC_SNAPSHOT:
 			bad = parse_snapshot(r, &p, &it->snap);

@@ -7,7 +7,8 @@
  *   u32 type, u32 payload length, payload
  * all little-endian. The first record is REC_HEADER (struct sizes, start time, kernel, sources);
  * REC_DEVICE and REC_STACK define the recording's own device and stack ids before any record uses
- * them; REC_EVENT is a ring-buffer struct it_event as is, except that dev is a recording device id,
+ * them; REC_EVENT is a ring-buffer struct it_event as is (then a console event's text), except
+ * that dev is a recording device id,
  * stack_id/map_stack_id are recording stack ids and aux is zeroed where it held a kernel pointer;
  * REC_SNAPSHOT is the aggregates of one moment (device ids as keys); REC_END closes the file.
  * No kernel address is ever stored: stacks are symbol strings. A reader skips record types it
@@ -69,9 +70,10 @@ struct rec_item {
 	struct rec_device dev; /* REC_DEVICE */
 	__u32 stack_id;	       /* REC_STACK */
 	char stack[REC_STACK_MAX];
-	struct it_event ev;   /* REC_EVENT */
-	struct snapshot snap; /* REC_SNAPSHOT: keys are device ids; free with snapshot_free() */
-	__u64 end_mono_ns;    /* REC_END */
+	struct it_event ev;	/* REC_EVENT */
+	char text[IT_TEXT_LEN]; /* REC_EVENT of type IT_EV_CONSOLE: the log line, else "" */
+	struct snapshot snap;	/* REC_SNAPSHOT: keys are device ids; free with snapshot_free() */
+	__u64 end_mono_ns;	/* REC_END */
 };
 
 struct rec_writer {
@@ -84,7 +86,8 @@ struct rec_writer {
 int rec_write_header(struct rec_writer *w, const struct rec_header *h);
 int rec_write_device(struct rec_writer *w, const struct rec_device *d);
 int rec_write_stack(struct rec_writer *w, __u32 id, const char *stack);
-int rec_write_event(struct rec_writer *w, const struct it_event *e);
+/* text: what follows the struct in the ring buffer (IT_EV_CONSOLE's log line), or NULL. */
+int rec_write_event(struct rec_writer *w, const struct it_event *e, const char *text);
 /* devs[].key and doms[].dev must be recording device ids (< 2^32), doms[].key any small id. */
 int rec_write_snapshot(struct rec_writer *w, const struct snapshot *s);
 int rec_write_end(struct rec_writer *w, __u64 end_mono_ns);

@@ -57,7 +57,9 @@ static unsigned char *sample(size_t *len)
 	assert_int_equal(rec_write_device(&w, &d), 0);
 	assert_int_equal(
 	    rec_write_stack(&w, 0, "entry_SYSCALL_64;do_syscall_64;edu_dma [iommutrace_edu]"), 0);
-	assert_int_equal(rec_write_event(&w, &e), 0);
+	assert_int_equal(rec_write_event(&w, &e, NULL), 0);
+	e.type = IT_EV_CONSOLE;
+	assert_int_equal(rec_write_event(&w, &e, "DMAR: [DMA Write] fault addr 0xffff000"), 0);
 	assert_int_equal(rec_write_snapshot(&w, &s), 0);
 	assert_int_equal(rec_write_end(&w, 4000), 0);
 	fclose(f);
@@ -113,6 +115,10 @@ static void test_round_trip(void **state)
 	assert_int_equal(it->type, REC_EVENT);
 	assert_int_equal(it->ev.kind, IT_ISSUE_UNMAP_DIRECTION);
 	assert_int_equal(it->ev.addr, 0xfffff000);
+	assert_string_equal(it->text, "");
+	assert_int_equal(rec_next(&r, it), 1);
+	assert_int_equal(it->ev.type, IT_EV_CONSOLE);
+	assert_string_equal(it->text, "DMAR: [DMA Write] fault addr 0xffff000");
 	assert_int_equal(rec_next(&r, it), 1);
 	assert_int_equal(it->type, REC_SNAPSHOT);
 	assert_int_equal(it->snap.ndev, 1);
@@ -141,7 +147,7 @@ static void test_cut_everywhere(void **state)
 	struct rec_reader r;
 	int full = read_all(buf, len, &r, NULL), opened = 0;
 
-	assert_int_equal(full, 5);
+	assert_int_equal(full, 6);
 	for (size_t cut = 0; cut < len; cut++) {
 		unsigned char *part = malloc(cut ? cut : 1);
 		int n;
@@ -200,7 +206,7 @@ static void test_corrupt_records(void **state)
 	size_t len;
 	unsigned char *buf = sample(&len);
 	struct rec_reader r;
-	size_t dev = record_at(buf, len, 1), snap = record_at(buf, len, 4),
+	size_t dev = record_at(buf, len, 1), snap = record_at(buf, len, 5),
 	       hdr = record_at(buf, len, 0);
 	__u32 v;
 	int types[8];
@@ -229,7 +235,7 @@ static void test_corrupt_records(void **state)
 	memcpy(b, buf, len);
 	v = htole32(99);
 	memcpy(b + dev, &v, 4);
-	assert_int_equal(read_all(b, len, &r, types), 4);
+	assert_int_equal(read_all(b, len, &r, types), 5);
 	assert_int_equal(types[0], REC_STACK);
 	/* A header with zero-sized structs. */
 	memcpy(b, buf, len);
@@ -269,6 +275,7 @@ static void test_shorter_structs(void **state)
 	assert_int_equal(it->type, REC_EVENT);
 	assert_int_equal(it->ev.kind, IT_ISSUE_UNMAP_DIRECTION);
 	assert_int_equal(it->ev.comm[0], 0);
+	assert_int_equal(rec_next(&r, it), 1); /* the console event */
 	assert_int_equal(rec_next(&r, it), 1);
 	assert_int_equal(it->type, REC_SNAPSHOT);
 	snapshot_free(&it->snap);
