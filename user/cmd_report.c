@@ -179,18 +179,8 @@ static void devices_report(struct report *r)
 		    (unsigned long long)s->recursion_misses);
 	}
 	for (size_t i = 0; r->json && i < s->ndev; i++) {
-		const struct top_row *row = &rows[i];
-		json_object *o = json_object_new_object(), *tot = json_object_new_object();
+		json_object *o = top_row_json(&rows[i]);
 
-		json_object_object_add(o, "type", json_object_new_string("device"));
-		json_object_object_add(o, "device",
-				       row->device[0] ? json_object_new_string(row->device) : NULL);
-		json_object_object_add(o, "driver", json_object_new_string(row->driver));
-		json_object_object_add(o, "iommu_group",
-				       row->group >= 0 ? json_object_new_int(row->group) : NULL);
-		json_object_object_add(o, "live", json_object_new_int64(dev_live(&row->total)));
-		top_stats_json(tot, &row->total, &row->io);
-		json_object_object_add(o, "total", tot);
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	}

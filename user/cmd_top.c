@@ -84,22 +84,12 @@ static void print_json(const struct collector *c, const struct snapshot *cur,
 
 	for (size_t i = 0; i < n; i++) {
 		const struct top_row *r = &rows[i];
-		json_object *o = json_object_new_object(), *tot = json_object_new_object();
-		json_object *dl = json_object_new_object();
+		json_object *o = top_row_json(r), *dl = json_object_new_object();
 
-		json_object_object_add(o, "type", json_object_new_string("device"));
 		json_object_object_add(o, "iteration", json_object_new_int64(iter));
 		json_object_object_add(o, "interval_s", json_object_new_double(secs));
-		json_object_object_add(o, "device",
-				       r->device[0] ? json_object_new_string(r->device) : NULL);
-		json_object_object_add(o, "driver", json_object_new_string(r->driver));
-		json_object_object_add(o, "iommu_group",
-				       r->group >= 0 ? json_object_new_int(r->group) : NULL);
-		json_object_object_add(o, "live", json_object_new_int64(dev_live(&r->total)));
 		top_stats_json(dl, &r->delta, &r->io_delta);
-		top_stats_json(tot, &r->total, &r->io);
 		json_object_object_add(o, "interval", dl);
-		json_object_object_add(o, "total", tot);
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	}

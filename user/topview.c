@@ -264,6 +264,22 @@ size_t top_filter(struct top_row *rows, size_t n, const char *pattern)
 	return k;
 }
 
+json_object *top_row_json(const struct top_row *r)
+{
+	json_object *o = json_object_new_object(), *tot = json_object_new_object();
+
+	json_object_object_add(o, "type", json_object_new_string("device"));
+	json_object_object_add(o, "device",
+			       r->device[0] ? json_object_new_string(r->device) : NULL);
+	json_object_object_add(o, "driver", json_object_new_string(r->driver));
+	json_object_object_add(o, "iommu_group",
+			       r->group >= 0 ? json_object_new_int(r->group) : NULL);
+	json_object_object_add(o, "live", json_object_new_int64(dev_live(&r->total)));
+	top_stats_json(tot, &r->total, &r->io);
+	json_object_object_add(o, "total", tot);
+	return o;
+}
+
 void top_stats_json(json_object *o, const struct it_dev_stats *st, const struct it_dom_stats *io)
 {
 #define ADD(name, v) json_object_object_add(o, name, json_object_new_int64((int64_t)(v)))

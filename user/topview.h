@@ -83,6 +83,8 @@ void top_sort(struct top_row *rows, size_t n, enum top_col c, bool desc);
 /* Keep rows whose device or driver contains pattern (case-insensitive; NULL/"" keeps all). */
 size_t top_filter(struct top_row *rows, size_t n, const char *pattern);
 
+/* {"type":"device","device","driver","iommu_group","live","total":{...}}: a row as JSON. */
+json_object *top_row_json(const struct top_row *r);
 /* Counters of one device (st) and its IOVA domains (io) as JSON members of o. */
 void top_stats_json(json_object *o, const struct it_dev_stats *st, const struct it_dom_stats *io);
 
