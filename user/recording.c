@@ -70,13 +70,24 @@ static void put_str(struct wbuf *b, const char *s)
 	put(b, s, n);
 }
 
-/* Structs of __u64 only (stats): each value little-endian. */
+/* Arrays and structs of __u64 (counters, stats): each an unsigned LEB128 varint, so the many
+ * zero counters and histogram slots take a byte each. */
 static void put_u64s(struct wbuf *b, const void *st, size_t size)
 {
 	const __u64 *v = st;
 
-	for (size_t i = 0; i < size / sizeof(__u64); i++)
-		put_u64(b, v[i]);
+	for (size_t i = 0; i < size / sizeof(__u64); i++) {
+		unsigned char out[10];
+		size_t n = 0;
+		__u64 x = v[i];
+
+		do {
+			out[n] = (x & 0x7f) | (x > 0x7f ? 0x80 : 0);
+			x >>= 7;
+			n++;
+		} while (x);
+		put(b, out, n);
+	}
 }
 
 static int emit(struct rec_writer *w, enum rec_type type, struct wbuf *b)
@@ -281,23 +292,33 @@ static void get_struct(struct cur *c, void *out, size_t ours, size_t size)
 	c->n -= size;
 }
 
-/* An array of `theirs` __u64 into `ours` slots. */
+static __u64 get_varint(struct cur *c)
+{
+	__u64 v = 0;
+
+	for (int shift = 0; shift < 64; shift += 7) {
+		unsigned char byte;
+
+		if (!take(c, &byte, 1))
+			return 0;
+		v |= (__u64)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			return v;
+	}
+	c->bad = true; /* more than 10 bytes */
+	return 0;
+}
+
+/* `theirs` varints into `ours` slots: extra ones dropped, missing ones zero. */
 static void get_u64s(struct cur *c, __u64 *out, size_t ours, size_t theirs)
 {
+	memset(out, 0, ours * sizeof(*out));
 	for (size_t i = 0; i < theirs; i++) {
-		__u64 v = get_u64(c);
+		__u64 v = get_varint(c);
 
 		if (i < ours)
 			out[i] = v;
 	}
-}
-
-static void le_u64s(void *st, size_t size)
-{
-	__u64 *v = st;
-
-	for (size_t i = 0; i < size / sizeof(__u64); i++)
-		v[i] = le64toh(v[i]);
 }
 
 static int fail(struct rec_reader *r, const char *fmt, const char *what, unsigned long long at)
@@ -388,7 +409,8 @@ int rec_reader_open(struct rec_reader *r, const void *buf, size_t len)
 
 static int parse_snapshot(struct rec_reader *r, struct cur *c, struct snapshot *s)
 {
-	size_t dev_rec = 4 + r->dev_size, dom_rec = 8 + r->dom_size;
+	/* The fewest bytes a device / domain entry takes: ids and one byte per value. */
+	size_t dev_rec = 4 + r->dev_size / 8, dom_rec = 8 + r->dom_size / 8;
 	__u32 n;
 
 	memset(s, 0, sizeof(*s));
@@ -410,8 +432,7 @@ static int parse_snapshot(struct rec_reader *r, struct cur *c, struct snapshot *
 	s->ndev = n;
 	for (__u32 i = 0; i < n; i++) {
 		s->devs[i].key = get_u32(c);
-		get_struct(c, &s->devs[i].st, sizeof(s->devs[i].st), r->dev_size);
-		le_u64s(&s->devs[i].st, sizeof(s->devs[i].st));
+		get_u64s(c, (__u64 *)&s->devs[i].st, sizeof(s->devs[i].st) / 8, r->dev_size / 8);
 	}
 	n = get_u32(c);
 	if (c->bad || n > c->n / dom_rec)
@@ -423,8 +444,7 @@ static int parse_snapshot(struct rec_reader *r, struct cur *c, struct snapshot *
 	for (__u32 i = 0; i < n; i++) {
 		s->doms[i].key = get_u32(c);
 		s->doms[i].dev = get_u32(c);
-		get_struct(c, &s->doms[i].st, sizeof(s->doms[i].st), r->dom_size);
-		le_u64s(&s->doms[i].st, sizeof(s->doms[i].st));
+		get_u64s(c, (__u64 *)&s->doms[i].st, sizeof(s->doms[i].st) / 8, r->dom_size / 8);
 	}
 	return c->bad ? -1 : 0;
 }

@@ -10,7 +10,8 @@
  * them; REC_EVENT is a ring-buffer struct it_event as is (then a console event's text), except
  * that dev is a recording device id,
  * stack_id/map_stack_id are recording stack ids and aux is zeroed where it held a kernel pointer;
- * REC_SNAPSHOT is the aggregates of one moment (device ids as keys); REC_END closes the file.
+ * REC_SNAPSHOT is the aggregates of one moment (device ids as keys; counters as varints);
+ * REC_END closes the file.
  * No kernel address is ever stored: stacks are symbol strings. A reader skips record types it
  * does not know; struct sizes in the header let it read files written with shorter or longer
  * structs (fields are only ever appended). A file cut anywhere reads up to the last whole record.

@@ -50,6 +50,7 @@ static unsigned char *sample(size_t *len)
 	snprintf(d.driver, sizeof(d.driver), "nvme");
 	snprintf(d.group_type, sizeof(d.group_type), "DMA");
 	ds.st.map = 42;
+	ds.st.map_bytes = 0x8000000000000005ULL; /* a 10-byte varint */
 	ds.st.hist[IT_H_MAP][10] = 3;
 	dm.st.allocs = 40;
 	s.counters[IT_C_RB_DROPPED] = 5;
@@ -123,6 +124,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(it->type, REC_SNAPSHOT);
 	assert_int_equal(it->snap.ndev, 1);
 	assert_int_equal(it->snap.devs[0].st.map, 42);
+	assert_true(it->snap.devs[0].st.map_bytes == 0x8000000000000005ULL);
 	assert_int_equal(it->snap.devs[0].st.hist[IT_H_MAP][10], 3);
 	assert_int_equal(it->snap.doms[0].st.allocs, 40);
 	assert_int_equal(it->snap.doms[0].dev, 1);
@@ -220,7 +222,8 @@ static void test_corrupt_records(void **state)
 	assert_non_null(strstr(r.err, "bad device record"));
 	/* A snapshot claiming more devices than its bytes hold. */
 	memcpy(b, buf, len);
-	size_t ndev_off = snap + 8 + 5 * 8 + (IT_C_NR + 2 * IT_HOOK_NR) * 8;
+	/* After 5 fixed u64s, the counters and hooks: one varint byte each in the sample. */
+	size_t ndev_off = snap + 8 + 5 * 8 + IT_C_NR + 2 * IT_HOOK_NR;
 
 	v = htole32(0x7fffffff);
 	memcpy(b + ndev_off, &v, 4);
