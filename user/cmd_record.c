@@ -150,6 +150,7 @@ static __s32 stack_id(struct recorder *r, __s32 kid)
 
 	if (kid < 0)
 		return -1;
+	collector_refresh_symbols(r->c); /* the module in the stack may be new since the poll */
 	collector_stack(r->c, kid, buf, sizeof(buf));
 	h = str_hash(buf);
 	for (size_t i = 0; i < s->n; i++)

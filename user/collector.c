@@ -38,6 +38,11 @@ static void refresh_symbols(struct collector *c)
 		ksyms_merge(c->ksyms, ksyms_load());
 }
 
+void collector_refresh_symbols(struct collector *c)
+{
+	refresh_symbols(c);
+}
+
 static int verbosity;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)

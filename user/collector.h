@@ -63,6 +63,9 @@ int collector_snapshot(struct collector *c, struct snapshot *s);
 /* Symbolized kernel stack "a;b;c" (outermost first) for a stack id, into buf, without the
  * tracing machinery's own frames (BPF programs, trampolines, kprobe handlers). */
 const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len);
+/* Read kernel symbols again if modules came or went (a stack symbolized right away, while its
+ * module may have loaded since the last poll). */
+void collector_refresh_symbols(struct collector *c);
 /* Name and driver of a device key as the BPF side recorded them; -1 if unknown. */
 int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info);
 /* Call fn for every live mapping (of dev, or all if dev is 0). */
