@@ -17,7 +17,7 @@ struct col_def {
 };
 
 static const struct col_def cols[COL_NR] = {
-    [COL_DEVICE] = {"DEVICE", 12, 'd', true},	[COL_DRIVER] = {"DRIVER", 10, 'r', true},
+    [COL_DEVICE] = {"DEVICE", 12, 'd', true},	[COL_DRIVER] = {"DRIVER", 14, 'r', true},
     [COL_GROUP] = {"GROUP", 9, 'g', true},	[COL_MAP] = {"MAP/s", 8, 'm', false},
     [COL_UNMAP] = {"UNMAP/s", 8, 'u', false},	[COL_MBPS] = {"MB/s", 8, 'b', false},
     [COL_LIVE] = {"LIVE", 7, 'l', false},	[COL_PGTMAP] = {"PGTMAP/s", 8, 't', false},
