@@ -57,10 +57,11 @@ void check_print_finding_text(const struct check_view *v, const struct finding *
 			(unsigned long long)f->count, (unsigned long long)f->dma_addr,
 			dir_name(f->map_dir), (unsigned long long)f->map_size);
 	else if (f->kind == IT_ISSUE_FAULT_IN_MAPPING)
-		fprintf(o, "    dma 0x%llx: mapped %s %llu bytes, and the device %s it (IOMMU fault)\n",
-			(unsigned long long)f->dma_addr, dir_name(f->map_dir),
-			(unsigned long long)f->map_size,
-			f->op_dir == IT_DIR_FROM_DEVICE ? "wrote into" : "read");
+		fprintf(
+		    o, "    dma 0x%llx: mapped %s %llu bytes, and the device %s it (IOMMU fault)\n",
+		    (unsigned long long)f->dma_addr, dir_name(f->map_dir),
+		    (unsigned long long)f->map_size,
+		    f->op_dir == IT_DIR_FROM_DEVICE ? "wrote into" : "read");
 	else if (f->kind == IT_ISSUE_UNKNOWN_UNMAP)
 		fprintf(
 		    o, "    dma 0x%llx: %s %s %llu bytes, but the IOMMU had nothing mapped there\n",
