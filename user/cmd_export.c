@@ -9,6 +9,8 @@
 #include "checkview.h"
 #include "cli.h"
 #include "devices.h"
+#include "fault_decode.h"
+#include "fault_events.h"
 #include "metrics.h"
 #include "topview.h"
 
@@ -23,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_LISTEN "127.0.0.1:9464"
+#define DEFAULT_LISTEN	 "127.0.0.1:9464"
+#define MAX_FAULT_SERIES 512 /* {device, reason} pairs kept; more count as reason "other" */
 
 struct export_args {
 	const char *listen; /* NULL: default unless --textfile */
@@ -43,8 +46,11 @@ struct issue_count {
 
 struct exporter {
 	struct collector *c;
+	struct fault_events fe;
 	struct issue_count *issues;
 	size_t nissues;
+	struct metrics_fault *faults;
+	size_t nfaults;
 	pthread_mutex_t lock;
 	char *text, *om; /* latest expositions (Prometheus text, OpenMetrics) */
 	size_t text_len, om_len;
@@ -156,6 +162,40 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* A fault's reason as a label: the VT-d reason's wording, else the access ("write fault"). */
+static void count_fault(struct exporter *x, const struct fault_rec *r)
+{
+	char reason[64];
+	struct metrics_fault *f = NULL;
+
+	if (r->reason >= 0)
+		snprintf(reason, sizeof(reason), "%s", vtd_reason(r->reason)->text);
+	else
+		snprintf(reason, sizeof(reason), "%s fault", access_name(r->access));
+	for (size_t i = 0; i < x->nfaults && !f; i++)
+		if (strcmp(x->faults[i].device, r->device) == 0 &&
+		    strcmp(x->faults[i].reason, reason) == 0)
+			f = &x->faults[i];
+	if (!f && x->nfaults >= MAX_FAULT_SERIES) {
+		snprintf(reason, sizeof(reason), "other");
+		for (size_t i = 0; i < x->nfaults && !f; i++)
+			if (strcmp(x->faults[i].reason, reason) == 0)
+				f = &x->faults[i];
+	}
+	if (!f) {
+		struct metrics_fault *v = realloc(x->faults, (x->nfaults + 1) * sizeof(*v));
+
+		if (!v)
+			return;
+		x->faults = v;
+		f = &v[x->nfaults++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->device, sizeof(f->device), "%s", r->device);
+		snprintf(f->reason, sizeof(f->reason), "%s", reason);
+	}
+	f->n++; /* main thread only, like refresh() */
+}
+
 static void on_event(void *ctx, const struct it_event *e)
 {
 	struct exporter *x = ctx;
@@ -163,6 +203,13 @@ static void on_event(void *ctx, const struct it_event *e)
 	struct dev_sysfs sf;
 	struct issue_count *ic = NULL;
 
+	if (e->type == IT_EV_FAULT || e->type == IT_EV_CONSOLE || e->type == IT_EV_FAULT_IRQ) {
+		struct fault_rec r;
+
+		if (fault_events_decode(&x->fe, e, &r) == FE_FAULT)
+			count_fault(x, &r);
+		return;
+	}
 	if (e->type != IT_EV_DMA_ISSUE || e->kind >= IT_ISSUE_NR)
 		return;
 	collector_dev_info(x->c, e->dev, &info);
@@ -190,7 +237,11 @@ static void on_event(void *ctx, const struct it_event *e)
 static int refresh(struct exporter *x, const struct export_args *a, const struct snapshot *s)
 {
 	struct metrics_dev *devs = calloc(s->ndev ? s->ndev : 1, sizeof(*devs));
-	struct metrics_input in = {.snap = s, .plan = &x->c->plan, .bpf_stats = a->bpf_stats};
+	struct metrics_input in = {.snap = s,
+				   .plan = &x->c->plan,
+				   .bpf_stats = a->bpf_stats,
+				   .faults = x->faults,
+				   .nfaults = x->nfaults};
 	struct strbuf text = {}, om = {};
 
 	if (!devs)
@@ -345,9 +396,11 @@ int cmd_export(int argc, char **argv)
 		return EXIT_USAGE;
 	x.c = &c;
 	cli_collector_opts()->bpf_stats = a.bpf_stats;
+	cli_collector_opts()->unmap_history = 65536; /* decoding faults matches them to mappings */
 	r = cli_open_collector(&c, on_event, &x);
 	if (r)
 		return r;
+	fault_events_init(&x.fe, &c);
 	cli_install_signals();
 	struct snapshot s;
 
@@ -397,14 +450,17 @@ int cmd_export(int argc, char **argv)
 				next = mono_ms() + a.interval_ms;
 		}
 		collector_poll(&c, 100);
+		fault_events_next_poll(&x.fe);
 	}
 	if (d)
 		MHD_stop_daemon(d);
 	fprintf(stderr, "iommutrace export: %llu scrape(s) served\n",
 		(unsigned long long)x.scrapes);
+	fault_events_free(&x.fe);
 	collector_close(&c);
 	free(x.text);
 	free(x.om);
 	free(x.issues);
+	free(x.faults);
 	return r;
 }

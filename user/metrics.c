@@ -200,6 +200,45 @@ static void histogram(struct strbuf *b, const char *name, const struct metrics_d
 	sb_printf(b, "} %llu\n", (unsigned long long)cum);
 }
 
+static bool labelled(const struct metrics_input *in, const char *device)
+{
+	for (size_t i = 0; i < in->ndev; i++)
+		if (strcmp(in->devs[i].device, device) == 0)
+			return true;
+	return false;
+}
+
+/* Faults per {device, reason}; devices without their own label are summed under "other". */
+static void faults(struct strbuf *b, const struct metrics_input *in, bool om)
+{
+	family(b, "iommutrace_faults_total", M_COUNTER, "IOMMU faults per device and reason", om);
+	for (size_t i = 0; i < in->nfaults; i++) {
+		const struct metrics_fault *f = &in->faults[i];
+		bool own = labelled(in, f->device);
+		bool first = true;
+		__u64 n = 0;
+
+		/* Print each {device label, reason} once, at its first entry, with the sum. */
+		for (size_t k = 0; k < in->nfaults; k++) {
+			const struct metrics_fault *g = &in->faults[k];
+
+			if (strcmp(g->reason, f->reason) != 0 ||
+			    (own ? strcmp(g->device, f->device) != 0 : labelled(in, g->device)))
+				continue;
+			if (k < i)
+				first = false;
+			n += g->n;
+		}
+		if (!first)
+			continue;
+		sb_printf(b, "iommutrace_faults_total{device=\"");
+		metrics_escape(b, own ? f->device : METRICS_OTHER);
+		sb_printf(b, "\",reason=\"");
+		metrics_escape(b, f->reason);
+		sb_printf(b, "\"} %llu\n", (unsigned long long)n);
+	}
+}
+
 static void global(struct strbuf *b, const char *name, enum mtype t, const char *help, __u64 v,
 		   bool om)
 {
@@ -231,15 +270,7 @@ int metrics_format(struct strbuf *b, const struct metrics_input *in, bool om)
 	for (size_t i = 0; i < in->ndev; i++)
 		histogram(b, "iommutrace_iova_alloc_seconds", &in->devs[i],
 			  in->devs[i].io.hist[IT_H_ALLOC]);
-	/* Fault reasons are not decoded per device yet: every iommu:io_page_fault counts under
-	 * its tracepoint's name. */
-	family(b, "iommutrace_faults_total", M_COUNTER, "IOMMU faults per device and reason", om);
-	for (size_t i = 0; i < in->ndev; i++) {
-		sb_printf(b, "iommutrace_faults_total{");
-		dev_labels(b, &in->devs[i]);
-		sb_printf(b, ",reason=\"io_page_fault\"} %llu\n",
-			  (unsigned long long)in->devs[i].st.faults);
-	}
+	faults(b, in, om);
 	family(b, "iommutrace_dma_issues_total", M_COUNTER,
 	       "DMA API misuse found (iommutrace check kinds)", om);
 	for (size_t i = 0; i < in->ndev; i++)

@@ -33,9 +33,18 @@ struct metrics_dev {
 	__u64 issues[IT_ISSUE_NR];
 };
 
+/* Faults of one device for one reason (decoded from the ring buffer; see cmd_export.c). */
+struct metrics_fault {
+	char device[IT_NAME_LEN];
+	char reason[64];
+	__u64 n;
+};
+
 struct metrics_input {
 	const struct metrics_dev *devs;
 	size_t ndev;
+	const struct metrics_fault *faults; /* devices not among devs count as device="other" */
+	size_t nfaults;
 	const struct snapshot *snap; /* global counters */
 	const struct plan *plan;     /* for iommutrace_source_up; NULL: omitted */
 	bool bpf_stats;		     /* snap->bpf_run_ns is meaningful */
