@@ -196,10 +196,11 @@ struct iommutrace_bpf {
 		__u32 cfg_unmap_hist;
 		__u64 cfg_rb_wakeup_bytes;
 		__u32 cfg_test_stack;
-	} *rodata;
+	} * rodata;
 
 #ifdef __cplusplus
-	static inline struct iommutrace_bpf *open(const struct bpf_object_open_opts *opts = nullptr);
+	static inline struct iommutrace_bpf *
+	open(const struct bpf_object_open_opts *opts = nullptr);
 	static inline struct iommutrace_bpf *open_and_load();
 	static inline int load(struct iommutrace_bpf *skel);
 	static inline int attach(struct iommutrace_bpf *skel);
@@ -209,8 +210,7 @@ struct iommutrace_bpf {
 #endif /* __cplusplus */
 };
 
-static void
-iommutrace_bpf__destroy(struct iommutrace_bpf *obj)
+static void iommutrace_bpf__destroy(struct iommutrace_bpf *obj)
 {
 	if (!obj)
 		return;
@@ -219,8 +219,7 @@ iommutrace_bpf__destroy(struct iommutrace_bpf *obj)
 	free(obj);
 }
 
-static inline int
-iommutrace_bpf__create_skeleton(struct iommutrace_bpf *obj);
+static inline int iommutrace_bpf__create_skeleton(struct iommutrace_bpf *obj);
 
 static inline struct iommutrace_bpf *
 iommutrace_bpf__open_opts(const struct bpf_object_open_opts *opts)
@@ -249,20 +248,17 @@ err_out:
 	return NULL;
 }
 
-static inline struct iommutrace_bpf *
-iommutrace_bpf__open(void)
+static inline struct iommutrace_bpf *iommutrace_bpf__open(void)
 {
 	return iommutrace_bpf__open_opts(NULL);
 }
 
-static inline int
-iommutrace_bpf__load(struct iommutrace_bpf *obj)
+static inline int iommutrace_bpf__load(struct iommutrace_bpf *obj)
 {
 	return bpf_object__load_skeleton(obj->skeleton);
 }
 
-static inline struct iommutrace_bpf *
-iommutrace_bpf__open_and_load(void)
+static inline struct iommutrace_bpf *iommutrace_bpf__open_and_load(void)
 {
 	struct iommutrace_bpf *obj;
 	int err;
@@ -279,28 +275,25 @@ iommutrace_bpf__open_and_load(void)
 	return obj;
 }
 
-static inline int
-iommutrace_bpf__attach(struct iommutrace_bpf *obj)
+static inline int iommutrace_bpf__attach(struct iommutrace_bpf *obj)
 {
 	return bpf_object__attach_skeleton(obj->skeleton);
 }
 
-static inline void
-iommutrace_bpf__detach(struct iommutrace_bpf *obj)
+static inline void iommutrace_bpf__detach(struct iommutrace_bpf *obj)
 {
 	bpf_object__detach_skeleton(obj->skeleton);
 }
 
 static inline const void *iommutrace_bpf__elf_bytes(size_t *sz);
 
-static inline int
-iommutrace_bpf__create_skeleton(struct iommutrace_bpf *obj)
+static inline int iommutrace_bpf__create_skeleton(struct iommutrace_bpf *obj)
 {
 	struct bpf_object_skeleton *s;
 	int err;
 
 	s = (struct bpf_object_skeleton *)calloc(1, sizeof(*s));
-	if (!s)	{
+	if (!s) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -31656,29 +31649,57 @@ static inline const void *iommutrace_bpf__elf_bytes(size_t *sz)
 }
 
 #ifdef __cplusplus
-struct iommutrace_bpf *iommutrace_bpf::open(const struct bpf_object_open_opts *opts) { return iommutrace_bpf__open_opts(opts); }
-struct iommutrace_bpf *iommutrace_bpf::open_and_load() { return iommutrace_bpf__open_and_load(); }
-int iommutrace_bpf::load(struct iommutrace_bpf *skel) { return iommutrace_bpf__load(skel); }
-int iommutrace_bpf::attach(struct iommutrace_bpf *skel) { return iommutrace_bpf__attach(skel); }
-void iommutrace_bpf::detach(struct iommutrace_bpf *skel) { iommutrace_bpf__detach(skel); }
-void iommutrace_bpf::destroy(struct iommutrace_bpf *skel) { iommutrace_bpf__destroy(skel); }
-const void *iommutrace_bpf::elf_bytes(size_t *sz) { return iommutrace_bpf__elf_bytes(sz); }
+struct iommutrace_bpf *iommutrace_bpf::open(const struct bpf_object_open_opts *opts)
+{
+	return iommutrace_bpf__open_opts(opts);
+}
+struct iommutrace_bpf *iommutrace_bpf::open_and_load()
+{
+	return iommutrace_bpf__open_and_load();
+}
+int iommutrace_bpf::load(struct iommutrace_bpf *skel)
+{
+	return iommutrace_bpf__load(skel);
+}
+int iommutrace_bpf::attach(struct iommutrace_bpf *skel)
+{
+	return iommutrace_bpf__attach(skel);
+}
+void iommutrace_bpf::detach(struct iommutrace_bpf *skel)
+{
+	iommutrace_bpf__detach(skel);
+}
+void iommutrace_bpf::destroy(struct iommutrace_bpf *skel)
+{
+	iommutrace_bpf__destroy(skel);
+}
+const void *iommutrace_bpf::elf_bytes(size_t *sz)
+{
+	return iommutrace_bpf__elf_bytes(sz);
+}
 #endif /* __cplusplus */
 
-__attribute__((unused)) static void
-iommutrace_bpf__assert(struct iommutrace_bpf *s __attribute__((unused)))
+__attribute__((unused)) static void iommutrace_bpf__assert(struct iommutrace_bpf *s
+							   __attribute__((unused)))
 {
 #ifdef __cplusplus
 #define _Static_assert static_assert
 #endif
-	_Static_assert(sizeof(s->rodata->cfg_tp_dma_map) == 4, "unexpected size of 'cfg_tp_dma_map'");
+	_Static_assert(sizeof(s->rodata->cfg_tp_dma_map) == 4,
+		       "unexpected size of 'cfg_tp_dma_map'");
 	_Static_assert(sizeof(s->rodata->cfg_tp_dma_sg) == 4, "unexpected size of 'cfg_tp_dma_sg'");
-	_Static_assert(sizeof(s->rodata->cfg_tp_dma_alloc) == 4, "unexpected size of 'cfg_tp_dma_alloc'");
-	_Static_assert(sizeof(s->rodata->cfg_map_stacks) == 4, "unexpected size of 'cfg_map_stacks'");
-	_Static_assert(sizeof(s->rodata->cfg_unmap_stacks) == 4, "unexpected size of 'cfg_unmap_stacks'");
-	_Static_assert(sizeof(s->rodata->cfg_unmap_hist) == 4, "unexpected size of 'cfg_unmap_hist'");
-	_Static_assert(sizeof(s->rodata->cfg_rb_wakeup_bytes) == 8, "unexpected size of 'cfg_rb_wakeup_bytes'");
-	_Static_assert(sizeof(s->rodata->cfg_test_stack) == 4, "unexpected size of 'cfg_test_stack'");
+	_Static_assert(sizeof(s->rodata->cfg_tp_dma_alloc) == 4,
+		       "unexpected size of 'cfg_tp_dma_alloc'");
+	_Static_assert(sizeof(s->rodata->cfg_map_stacks) == 4,
+		       "unexpected size of 'cfg_map_stacks'");
+	_Static_assert(sizeof(s->rodata->cfg_unmap_stacks) == 4,
+		       "unexpected size of 'cfg_unmap_stacks'");
+	_Static_assert(sizeof(s->rodata->cfg_unmap_hist) == 4,
+		       "unexpected size of 'cfg_unmap_hist'");
+	_Static_assert(sizeof(s->rodata->cfg_rb_wakeup_bytes) == 8,
+		       "unexpected size of 'cfg_rb_wakeup_bytes'");
+	_Static_assert(sizeof(s->rodata->cfg_test_stack) == 4,
+		       "unexpected size of 'cfg_test_stack'");
 #ifdef __cplusplus
 #undef _Static_assert
 #endif

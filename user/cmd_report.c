@@ -169,14 +169,7 @@ static void devices_report(struct report *r)
 	}
 	if (!r->json) {
 		printf("\n== devices (rates averaged over %.1fs; live mappings at the end)", secs);
-		top_print_table(stdout, rows, s->ndev);
-		printf(
-		    "drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion "
-		    "misses %llu\n",
-		    (unsigned long long)s->counters[IT_C_RB_DROPPED],
-		    (unsigned long long)s->counters[IT_C_LIVE_OVERFLOW],
-		    (unsigned long long)s->counters[IT_C_CTX_MISMATCH],
-		    (unsigned long long)s->recursion_misses);
+		top_print_table(stdout, rows, s->ndev, s);
 	}
 	for (size_t i = 0; r->json && i < s->ndev; i++) {
 		json_object *o = top_row_json(&rows[i]);

@@ -114,7 +114,7 @@ static void print_json(const struct collector *c, const struct snapshot *cur,
 	json_object_put(o);
 }
 
-void top_print_table(FILE *out, const struct top_row *rows, size_t n)
+void top_print_table(FILE *out, const struct top_row *rows, size_t n, const struct snapshot *s)
 {
 	char line[512];
 
@@ -124,6 +124,14 @@ void top_print_table(FILE *out, const struct top_row *rows, size_t n)
 		top_row_line(&rows[i], line, sizeof(line));
 		fprintf(out, "%s\n", line);
 	}
+	fprintf(out,
+		"drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion "
+		"misses %llu; fault irqs %llu\n",
+		(unsigned long long)s->counters[IT_C_RB_DROPPED],
+		(unsigned long long)s->counters[IT_C_LIVE_OVERFLOW],
+		(unsigned long long)s->counters[IT_C_CTX_MISMATCH],
+		(unsigned long long)s->recursion_misses,
+		(unsigned long long)s->counters[IT_C_FAULT_IRQ]);
 }
 
 static void print_text(const struct collector *c, const struct snapshot *cur,
@@ -132,16 +140,8 @@ static void print_text(const struct collector *c, const struct snapshot *cur,
 	struct top_row *rows;
 	size_t n = top_rows(c, cur, prev, secs, &rows);
 
-	top_print_table(stdout, rows, n);
+	top_print_table(stdout, rows, n, cur);
 	free(rows);
-	printf(
-	    "drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion misses "
-	    "%llu; fault irqs %llu\n",
-	    (unsigned long long)cur->counters[IT_C_RB_DROPPED],
-	    (unsigned long long)cur->counters[IT_C_LIVE_OVERFLOW],
-	    (unsigned long long)cur->counters[IT_C_CTX_MISMATCH],
-	    (unsigned long long)cur->recursion_misses,
-	    (unsigned long long)cur->counters[IT_C_FAULT_IRQ]);
 	for (int cap = 0; cap < CAP_NR; cap++)
 		if (!cap_available(&c->plan, cap))
 			printf("missing: %s (%s)\n", cap_label(cap), c->plan.caps[cap].detail);

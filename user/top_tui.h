@@ -11,8 +11,8 @@
 /* Rows of all devices for the interval prev..cur (sysfs looked up now); *rows: free(). */
 size_t top_rows(const struct collector *c, const struct snapshot *cur, const struct snapshot *prev,
 		double secs, struct top_row **rows);
-/* Header and one line per row, as --batch and report print them. */
-void top_print_table(FILE *out, const struct top_row *rows, size_t n);
+/* Header, one line per row and the drops of snapshot s, as --batch and report print them. */
+void top_print_table(FILE *out, const struct top_row *rows, size_t n, const struct snapshot *s);
 /* Run the ncurses view until q, a signal or `iterations` intervals (0: no limit). */
 int top_tui(struct collector *c, long interval_ms, long iterations);
 
