@@ -30,8 +30,10 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -DIOMMUTRACE_VERSION='"$(VERSION)"' \
               -Ibpf -Iuser -I$(BUILD)
 # libbpf, libelf, zlib (and json-c, ncurses) linked in statically: one binary for host and guests.
-STATIC_LIBS  := -lbpf -lelf -lz -lzstd -ljson-c
-DYNAMIC_LIBS := -lm
+STATIC_LIBS  := -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo
+# libmicrohttpd's archive needs gnutls, which has none: linked dynamically (the lab VM shares the
+# host's root, so it resolves there too).
+DYNAMIC_LIBS := -lm -lmicrohttpd -lpthread
 LDLIBS     := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
 
 USER_SRCS  := $(wildcard user/*.c)
@@ -113,7 +115,14 @@ $(BUILD)/tests/fuzz_snapdoc: tests/fuzz/fuzz_snapdoc.c $(FUZZ_SRCS) $(wildcard u
 		-fno-sanitize-recover=undefined -DIOMMUTRACE_VERSION='"$(VERSION)"' -o $@ $< $(FUZZ_SRCS) \
 		-ljson-c -lz
 
-test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic $(BUILD)/tests/fuzz_snapdoc
+# libFuzzer target for the recording reader (tests/fuzz/run): clang, the reader's sources directly.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address -Ibpf -Iuser
+$(BUILD)/tests/fuzz_recording: tests/fuzz/fuzz_recording.c user/recording.c user/snapshot.c \
+		user/recording.h user/snapshot.h bpf/iommutrace.h | $(BUILD)/tests
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_recording.c user/recording.c user/snapshot.c
+
+test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic $(BUILD)/tests/fuzz_snapdoc \
+	$(BUILD)/tests/fuzz_recording
 
 test: deps
 	@$(MAKE) --no-print-directory all test-bins kmod

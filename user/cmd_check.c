@@ -9,10 +9,8 @@
 #include "cli.h"
 #include "devices.h"
 #include "fault_events.h"
-#include "findings.h"
-#include "stack_out.h"
+#include "checkview.h"
 
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,34 +126,18 @@ struct leak_scan {
 static void leak_one(void *ctx, const struct it_live_key *k, const struct it_live_val *v)
 {
 	struct leak_scan *ls = ctx;
-	struct finding one = {
-	    .kind = IT_ISSUE_LEAK,
-	    .dev = k->dev,
-	    .dma_addr = k->dma_addr,
-	    .map_dir = v->dir,
-	    .op_dir = IT_DIR_NONE,
-	    .map_size = v->size,
-	    .map_nents = v->nents,
-	    .map_stack_id = v->stack_id,
-	    .op_stack_id = ls->unbind ? ls->unbind->stack_id : -1,
-	    .count = 1,
-	    .first_ns = v->map_ns,
-	    .last_ns = v->map_ns,
-	};
+	struct it_event e;
 
 	if (!ls->unbind && ls->now_ns - v->map_ns < ls->min_age_ns)
 		return;
+	check_leak_event(&e, k, v, ls->unbind ? ls->unbind->stack_id : -1);
 	if (ls->unbind) {
-		snprintf(one.device, sizeof(one.device), "%s", ls->name);
-		snprintf(one.driver, sizeof(one.driver), "%s", ls->driver);
+		findings_add_event(&ls->st->f, &e, ls->name, ls->driver);
 	} else {
 		const struct dev_names *n = dev_names(ls->st, k->dev);
 
-		snprintf(one.device, sizeof(one.device), "%s", n->name);
-		snprintf(one.driver, sizeof(one.driver), "%s", n->driver);
+		findings_add_event(&ls->st->f, &e, n->name, n->driver);
 	}
-	one.op_size = v->size; /* bytes leaked by this mapping */
-	findings_add(&ls->st->f, &one);
 }
 
 /* A device fault inside a live mapping whose direction forbids that access (a write into a
@@ -195,8 +177,7 @@ static void on_event(void *ctx, const struct it_event *e)
 	if (e->type == IT_EV_DMA_ISSUE) {
 		const struct dev_names *n = dev_names(st, e->dev);
 
-		if (e->kind == IT_ISSUE_UNKNOWN_UNMAP && !(e->aux & IT_FF_PGT_SEEN) &&
-		    !n->translated)
+		if (!check_event_is_finding(e, n->translated))
 			return; /* no page-table evidence for an untranslated device */
 		findings_add_event(&st->f, e, n->name, n->driver);
 	} else if (e->type == IT_EV_UNBIND) {
@@ -220,74 +201,6 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static const char *op_label(unsigned kind)
-{
-	switch (kind) {
-	case IT_ISSUE_SYNC_DIRECTION:
-	case IT_ISSUE_SYNC_RANGE:
-	case IT_ISSUE_SYNC_UNMAPPED:
-		return "sync";
-	case IT_ISSUE_LEAK:
-		return "unbind";
-	default:
-		return "unmap";
-	}
-}
-
-static void print_finding_text(struct collector *c, const struct finding *f)
-{
-	printf("%-16s %s %s  x%llu\n", issue_kind_name(f->kind), f->device[0] ? f->device : "?",
-	       f->driver, (unsigned long long)f->count);
-	if (f->kind == IT_ISSUE_LEAK)
-		printf("    %llu mapping(s) still live: first at 0x%llx, %s %llu bytes\n",
-		       (unsigned long long)f->count, (unsigned long long)f->dma_addr,
-		       dir_name(f->map_dir), (unsigned long long)f->map_size);
-	else if (f->kind == IT_ISSUE_FAULT_IN_MAPPING)
-		printf("    dma 0x%llx: mapped %s %llu bytes, and the device %s it (IOMMU fault)\n",
-		       (unsigned long long)f->dma_addr, dir_name(f->map_dir),
-		       (unsigned long long)f->map_size,
-		       f->op_dir == IT_DIR_FROM_DEVICE ? "wrote into" : "read");
-	else if (f->kind == IT_ISSUE_UNKNOWN_UNMAP)
-		printf("    dma 0x%llx: %s %s %llu bytes, but the IOMMU had nothing mapped there\n",
-		       (unsigned long long)f->dma_addr, op_label(f->kind), dir_name(f->op_dir),
-		       (unsigned long long)f->op_size);
-	else
-		printf("    dma 0x%llx: mapped %s %llu bytes%s, %s %s %llu bytes\n",
-		       (unsigned long long)f->dma_addr, dir_name(f->map_dir),
-		       (unsigned long long)f->map_size,
-		       f->kind == IT_ISSUE_UNMAP_NENTS ? " (sg)" : "", op_label(f->kind),
-		       dir_name(f->op_dir), (unsigned long long)f->op_size);
-	if (f->kind == IT_ISSUE_UNMAP_NENTS)
-		printf("    sg nents: mapped with %u, unmapped with %u\n", f->map_nents,
-		       f->op_nents);
-	print_stack(c, "map:", f->map_stack_id);
-	print_stack(c, op_label(f->kind), f->op_stack_id);
-}
-
-static void print_finding_json(struct collector *c, const struct finding *f)
-{
-	json_object *o = json_object_new_object();
-	char addr[32];
-
-	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->dma_addr);
-	json_object_object_add(o, "type", json_object_new_string("dma_issue"));
-	json_object_object_add(o, "kind", json_object_new_string(issue_kind_name(f->kind)));
-	json_object_object_add(o, "device", json_object_new_string(f->device));
-	json_object_object_add(o, "driver", json_object_new_string(f->driver));
-	json_object_object_add(o, "dma_addr", json_object_new_string(addr));
-	json_object_object_add(o, "map_dir", json_object_new_string(dir_name(f->map_dir)));
-	json_object_object_add(o, "op_dir", json_object_new_string(dir_name(f->op_dir)));
-	json_object_object_add(o, "map_size", json_object_new_int64(f->map_size));
-	json_object_object_add(o, "op_size", json_object_new_int64(f->op_size));
-	json_object_object_add(o, "map_nents", json_object_new_int(f->map_nents));
-	json_object_object_add(o, "op_nents", json_object_new_int(f->op_nents));
-	json_object_object_add(o, "map_stack", stack_json(c, f->map_stack_id));
-	json_object_object_add(o, "op_stack", stack_json(c, f->op_stack_id));
-	json_object_object_add(o, "count", json_object_new_int64(f->count));
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-}
-
 int cmd_check(int argc, char **argv)
 {
 	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
@@ -303,6 +216,7 @@ int cmd_check(int argc, char **argv)
 	struct check_args a = {};
 	struct check_state st = {};
 	struct collector c;
+	struct check_view view = {stack_src_collector(&c), stdout};
 	__u64 start, end;
 	struct snapshot snap;
 	int r;
@@ -348,19 +262,7 @@ int cmd_check(int argc, char **argv)
 	findings_filter(&st.f, a.device, a.driver);
 	findings_sort(&st.f);
 	collector_snapshot(&c, &snap);
-	if (a.json) {
-		for (size_t i = 0; i < st.f.n; i++)
-			print_finding_json(&c, &st.f.v[i]);
-	} else {
-		__u64 total = 0;
-
-		for (size_t i = 0; i < st.f.n; i++)
-			total += st.f.v[i].count;
-		printf("iommutrace check: %zu finding(s), %llu occurrence(s) in %.1fs\n", st.f.n,
-		       (unsigned long long)total, (end - start) / 1e9);
-		for (size_t i = 0; i < st.f.n; i++)
-			print_finding_text(&c, &st.f.v[i]);
-	}
+	check_print(&view, &st.f, a.json, (end - start) / 1e9);
 	if (snap.counters[IT_C_RB_DROPPED] || snap.counters[IT_C_LIVE_OVERFLOW])
 		fprintf(
 		    stderr,

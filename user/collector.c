@@ -38,6 +38,11 @@ static void refresh_symbols(struct collector *c)
 		ksyms_merge(c->ksyms, ksyms_load());
 }
 
+void collector_refresh_symbols(struct collector *c)
+{
+	refresh_symbols(c);
+}
+
 static int verbosity;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -231,6 +236,7 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 	int r;
 
 	memset(c, 0, sizeof(*c));
+	c->stats_fd = -1;
 	c->opts = *o;
 	verbosity = o->verbose;
 	libbpf_set_print(libbpf_print);
@@ -268,6 +274,9 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 		}
 	}
 	sources_summarize(&c->plan);
+	/* Kernel BPF stats cost two clock reads per program run: only when a view shows them. */
+	if (o->bpf_stats)
+		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (o->track_modules)
 		refresh_symbols(c); /* before reporting ready: a module may come and go quickly */
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), handle_event, c, NULL);
@@ -383,11 +392,11 @@ static int read_percpu_hash(int fd, size_t key_size, size_t vsize, int ncpu, voi
 	return r;
 }
 
-/* Runs the kernel skipped because a program was already running on that CPU. */
-static __u64 collector_recursion_misses(struct collector *c)
+/* Runs the kernel skipped because a program was already running on that CPU; run time and runs
+ * (non-zero only while BPF stats are enabled). */
+static void collector_prog_stats(struct collector *c, struct snapshot *s)
 {
 	struct bpf_program *prog;
-	__u64 n = 0;
 
 	bpf_object__for_each_program(prog, c->skel->obj)
 	{
@@ -395,10 +404,12 @@ static __u64 collector_recursion_misses(struct collector *c)
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
-		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			n += info.recursion_misses;
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		s->recursion_misses += info.recursion_misses;
+		s->bpf_run_ns += info.run_time_ns;
+		s->bpf_run_cnt += info.run_cnt;
 	}
-	return n;
 }
 
 int collector_snapshot(struct collector *c, struct snapshot *s)
@@ -414,7 +425,7 @@ int collector_snapshot(struct collector *c, struct snapshot *s)
 	read_percpu_array(bpf_map__fd(k->maps.hook_hits), IT_HOOK_NR, s->hooks, c->ncpu);
 	read_percpu_array(bpf_map__fd(k->maps.hook_misses), IT_HOOK_NR, s->hook_misses, c->ncpu);
 	read_percpu_array(bpf_map__fd(k->maps.counters), IT_C_NR, s->counters, c->ncpu);
-	s->recursion_misses = collector_recursion_misses(c);
+	collector_prog_stats(c, s);
 	s->rb_events = c->rb_events;
 	r = read_percpu_hash(bpf_map__fd(k->maps.dev_stats), sizeof(__u64),
 			     sizeof(struct it_dev_stats), c->ncpu, &recs, sizeof(struct dev_snap),
@@ -605,5 +616,8 @@ void collector_close(struct collector *c)
 	iommutrace_bpf__destroy(c->skel);
 	ksyms_free(c->ksyms);
 	features_free(&c->feat);
+	if (c->stats_fd >= 0)
+		close(c->stats_fd);
 	memset(c, 0, sizeof(*c));
+	c->stats_fd = -1;
 }

@@ -30,6 +30,7 @@ struct collector_opts {
 	bool force_kprobe;   /* never use fentry */
 	bool track_modules;  /* keep kernel symbols of modules loaded while running (stacks) */
 	int verbose;	     /* libbpf debug output */
+	bool bpf_stats;	     /* enable kernel BPF run-time stats (snapshot bpf_run_ns) */
 	collector_event_fn on_event;
 	void *event_ctx;
 };
@@ -50,6 +51,7 @@ struct collector {
 	const struct it_unmap_rec *hist; /* unmap history ring, mmap()ed; NULL if off */
 	const __u64 *hist_pos;
 	size_t hist_n, hist_bytes;
+	int stats_fd; /* bpf_enable_stats(BPF_STATS_RUN_TIME), -1 if off */
 };
 
 void collector_default_opts(struct collector_opts *o);
@@ -63,6 +65,9 @@ int collector_iova_stacks(struct collector *c, struct iova_stack_snap **out, siz
 /* Symbolized kernel stack "a;b;c" (outermost first) for a stack id, into buf, without the
  * tracing machinery's own frames (BPF programs, trampolines, kprobe handlers). */
 const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len);
+/* Read kernel symbols again if modules came or went (a stack symbolized right away, while its
+ * module may have loaded since the last poll). */
+void collector_refresh_symbols(struct collector *c);
 /* Name and driver of a device key as the BPF side recorded them; -1 if unknown. */
 int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info);
 /* Call fn for every live mapping (of dev, or all if dev is 0). */

@@ -2,6 +2,7 @@
 /* devices.c: device facts from sysfs (see devices.h). */
 #include "devices.h"
 
+#include <dirent.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,5 +65,75 @@ const char *dev_label(char *buf, size_t len, const char *name, const char *drive
 		snprintf(buf, len, "%s %s", name, driver);
 	else
 		snprintf(buf, len, "%s", name);
+	return buf;
+}
+
+static const char *iommu_kind(const char *name)
+{
+	if (strncmp(name, "dmar", 4) == 0)
+		return "Intel VT-d";
+	if (strncmp(name, "ivhd", 4) == 0)
+		return "AMD-Vi";
+	if (strstr(name, "smmu"))
+		return "Arm SMMU";
+	return "IOMMU";
+}
+
+const char *iommu_mode_describe(const char *sysfs_root, char *buf, size_t len)
+{
+	char p[PATH_MAX], types[8][16], t[16];
+	int counts[8] = {}, ntypes = 0, units = 0;
+	size_t off = 0;
+	struct dirent *de;
+	DIR *d;
+
+	buf[0] = 0;
+	snprintf(p, sizeof(p), "%s/class/iommu", sysfs_root);
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (units++ == 0)
+			off += snprintf(buf + off, len - off, "%s (%s", iommu_kind(de->d_name),
+					de->d_name);
+		else if (off < len)
+			off += snprintf(buf + off, len - off, ", %s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (!units) {
+		snprintf(buf, len, "none (no %s/class/iommu entries)", sysfs_root);
+		return buf;
+	}
+	if (off < len)
+		off += snprintf(buf + off, len - off, ")");
+	snprintf(p, sizeof(p), "%s/kernel/iommu_groups", sysfs_root);
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		FILE *f;
+		int k;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/kernel/iommu_groups/%s/type", sysfs_root, de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (!fgets(t, sizeof(t), f))
+			t[0] = 0;
+		fclose(f);
+		t[strcspn(t, "\n")] = 0;
+		for (k = 0; k < ntypes && strcmp(types[k], t) != 0; k++)
+			;
+		if (k == ntypes && ntypes < 8)
+			snprintf(types[ntypes++], sizeof(types[0]), "%s", t);
+		if (k < ntypes)
+			counts[k]++;
+	}
+	if (d)
+		closedir(d);
+	for (int k = 0; k < ntypes && off < len; k++)
+		off += snprintf(buf + off, len - off, "%s%d %s", k ? ", " : "; groups: ", counts[k],
+				types[k]);
 	return buf;
 }

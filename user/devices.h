@@ -16,4 +16,8 @@ int dev_sysfs_lookup(const char *sysfs_root, const char *name, struct dev_sysfs 
 /* "0000:00:03.0 nvme" into buf; unattributed (empty name) is "(no device)". */
 const char *dev_label(char *buf, size_t len, const char *name, const char *driver);
 
+/* "Intel VT-d (dmar0); groups: 4 DMA, 1 identity" from sysfs_root/class/iommu and the IOMMU
+ * groups' types; "none" and why if the kernel has no IOMMU. */
+const char *iommu_mode_describe(const char *sysfs_root, char *buf, size_t len);
+
 #endif

@@ -10,43 +10,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static int not_yet(int argc, char **argv);
-
 static const struct command commands[] = {
     {"probe", "Show which kernel source each capability uses here, and attach them", cmd_probe},
     {"top", "Live per-device view of DMA, IOVA and fault activity", cmd_top},
     {"faults", "Fault storms per device, decoded, with the mapping that faulted", cmd_faults},
     {"check", "DMA API misuse checks (what CONFIG_DMA_API_DEBUG finds), live", cmd_check},
     {"iova", "IOVA allocator rates, latency, cache misses, per device and stack", cmd_iova},
-    {"record", "Record events and aggregates to a file", not_yet},
-    {"report", "Print the faults/check/iova views from a recording", not_yet},
+    {"record", "Record events and aggregates to a file", cmd_record},
+    {"report", "Print the faults/check/iova views from a recording", cmd_report},
     {"snapshot", "Passthrough health snapshot (IOMMU, groups, devices) as JSON", cmd_snapshot},
     {"diff", "Compare two snapshots; exit 1 on a passthrough regression", cmd_diff},
     {"doctor", "Diagnose passthrough problems top-down", cmd_doctor},
-    {"export", "Prometheus/OpenMetrics endpoint or textfile", not_yet},
+    {"export", "Prometheus/OpenMetrics endpoint or textfile", cmd_export},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-/* A command a later version fills in: its help says what it will do; running it says not yet. */
-static int not_yet(int argc, char **argv)
-{
-	const char *name = strchr(argv[0], ' ') ? strchr(argv[0], ' ') + 1 : argv[0];
-
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(commands[i].name, name) != 0)
-			continue;
-		for (int a = 1; a < argc; a++) {
-			if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-?") == 0) {
-				printf("Usage: %s [OPTIONS]\n%s.\n\nNot available in iommutrace %s "
-				       "yet.\n",
-				       argv[0], commands[i].summary, IOMMUTRACE_VERSION);
-				return EXIT_OK;
-			}
-		}
-	}
-	fprintf(stderr, "%s: not available in iommutrace %s yet\n", argv[0], IOMMUTRACE_VERSION);
-	return EXIT_USAGE;
-}
 
 static void usage(FILE *out)
 {

@@ -38,7 +38,9 @@ struct snapshot {
 	size_t ndev, ndom;
 	struct dev_snap *devs;
 	struct dom_snap *doms;
-	__u64 rb_events; /* ring buffer records received by user space */
+	__u64 rb_events;   /* ring buffer records received by user space */
+	__u64 bpf_run_ns;  /* run time of all iommutrace programs (kernel BPF stats, if enabled) */
+	__u64 bpf_run_cnt; /* ... and their runs */
 };
 
 void snapshot_free(struct snapshot *s);

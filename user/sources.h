@@ -82,6 +82,13 @@ void sources_plan(const struct features *f, bool force_kprobe, struct plan *p);
 /* Recompute the per-capability summary from the hook plans (after attach results are known). */
 void sources_summarize(struct plan *p);
 
+/* Whether a capability has a source at all (DMA map/sg/coherent may come from their function
+ * fallback, whose hooks count under CAP_DMA_CONTEXT: hooks_used alone does not say). */
+static inline bool cap_available(const struct plan *p, enum it_cap c)
+{
+	return p->caps[c].event_mech != MECH_NONE;
+}
+
 /* The hooks a capability's events come from as tracepoints, and its function fallback. */
 bool cap_uses_tracepoints(const struct plan *p, enum it_cap c);
 

@@ -5,16 +5,28 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Symbolized stack, innermost first, as a JSON array or " <- "-joined text. */
-int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf, size_t len)
+static const char *collector_sym(void *ctx, __s32 id, char *buf, size_t len)
+{
+	return collector_stack(ctx, id, buf, len);
+}
+
+struct stack_src stack_src_collector(struct collector *c)
+{
+	return (struct stack_src){collector_sym, c};
+}
+
+/* Symbolized stack, innermost first. */
+int stack_src_frames(const struct stack_src *s, __s32 id, const char **frames, int max, char *buf,
+		     size_t len)
 {
 	int n = 0;
 	char *save, *tok;
 
-	collector_stack(c, id, buf, len);
+	buf[0] = 0;
+	s->sym(s->ctx, id, buf, len);
 	for (tok = strtok_r(buf, ";", &save); tok && n < max; tok = strtok_r(NULL, ";", &save))
 		frames[n++] = tok;
-	/* collector_stack is outermost first: reverse. */
+	/* Symbolized stacks are outermost first: reverse. */
 	for (int i = 0; i < n / 2; i++) {
 		const char *t = frames[i];
 
@@ -24,7 +36,7 @@ int stack_frames(struct collector *c, __s32 id, const char **frames, int max, ch
 	return n;
 }
 
-json_object *stack_json(struct collector *c, __s32 id)
+json_object *stack_src_json(const struct stack_src *s, __s32 id)
 {
 	const char *frames[127];
 	char buf[8192];
@@ -34,13 +46,13 @@ json_object *stack_json(struct collector *c, __s32 id)
 	if (id < 0)
 		return NULL;
 	a = json_object_new_array();
-	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
+	n = stack_src_frames(s, id, frames, 127, buf, sizeof(buf));
 	for (int i = 0; i < n; i++)
 		json_object_array_add(a, json_object_new_string(frames[i]));
 	return a;
 }
 
-void print_stack(struct collector *c, const char *label, __s32 id)
+void stack_src_print(const struct stack_src *s, FILE *out, const char *label, __s32 id)
 {
 	const char *frames[127];
 	char buf[8192];
@@ -48,11 +60,32 @@ void print_stack(struct collector *c, const char *label, __s32 id)
 
 	if (id < 0)
 		return;
-	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
-	printf("    %-7s", label);
+	n = stack_src_frames(s, id, frames, 127, buf, sizeof(buf));
+	fprintf(out, "    %-7s", label);
 	for (int i = 0; i < n && i < 10; i++)
-		printf("%s%s", i ? " <- " : "", frames[i]);
-	printf("%s\n", n > 10 ? " <- ..." : "");
+		fprintf(out, "%s%s", i ? " <- " : "", frames[i]);
+	fprintf(out, "%s\n", n > 10 ? " <- ..." : "");
+}
+
+int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf, size_t len)
+{
+	struct stack_src s = stack_src_collector(c);
+
+	return stack_src_frames(&s, id, frames, max, buf, len);
+}
+
+json_object *stack_json(struct collector *c, __s32 id)
+{
+	struct stack_src s = stack_src_collector(c);
+
+	return stack_src_json(&s, id);
+}
+
+void print_stack(struct collector *c, const char *label, __s32 id)
+{
+	struct stack_src s = stack_src_collector(c);
+
+	stack_src_print(&s, stdout, label, id);
 }
 
 /* Frames of the DMA API and IOMMU layers, skipped to find who called them. */

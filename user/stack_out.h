@@ -7,6 +7,23 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdio.h>
+
+/* Where symbolized stacks come from: "outer;...;inner" for a stack id into buf ("" if unknown).
+ * The collector (collector_stack) for live views; a recording's stack table for `report`. */
+typedef const char *(*stack_sym_fn)(void *ctx, __s32 id, char *buf, size_t len);
+struct stack_src {
+	stack_sym_fn sym;
+	void *ctx;
+};
+
+struct stack_src stack_src_collector(struct collector *c);
+int stack_src_frames(const struct stack_src *s, __s32 id, const char **frames, int max, char *buf,
+		     size_t len);
+json_object *stack_src_json(const struct stack_src *s, __s32 id);
+void stack_src_print(const struct stack_src *s, FILE *out, const char *label, __s32 id);
+
+/* The same from the live collector: */
 
 /* Frames innermost first into frames[] (pointing into buf); returns how many. */
 int stack_frames(struct collector *c, __s32 id, const char **frames, int max, char *buf,

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/* checkview.c: findings as text and JSON (see checkview.h). */
+#include "checkview.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+bool check_event_is_finding(const struct it_event *e, bool translated)
+{
+	if (e->type != IT_EV_DMA_ISSUE)
+		return false;
+	return !(e->kind == IT_ISSUE_UNKNOWN_UNMAP && !(e->aux & IT_FF_PGT_SEEN) && !translated);
+}
+
+void check_leak_event(struct it_event *e, const struct it_live_key *k, const struct it_live_val *v,
+		      __s32 op_stack_id)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = IT_EV_DMA_ISSUE;
+	e->kind = IT_ISSUE_LEAK;
+	e->dev = k->dev;
+	e->addr = k->dma_addr;
+	e->map_dir = v->dir;
+	e->dir = IT_DIR_NONE;
+	e->map_size = v->size;
+	e->size = v->size; /* bytes leaked by this mapping */
+	e->map_nents = v->nents;
+	e->map_stack_id = v->stack_id;
+	e->stack_id = op_stack_id;
+	e->pid = v->pid;
+	e->map_ns = v->map_ns;
+	e->ts_ns = v->map_ns;
+}
+
+static const char *op_label(unsigned kind)
+{
+	switch (kind) {
+	case IT_ISSUE_SYNC_DIRECTION:
+	case IT_ISSUE_SYNC_RANGE:
+	case IT_ISSUE_SYNC_UNMAPPED:
+		return "sync";
+	case IT_ISSUE_LEAK:
+		return "unbind";
+	default:
+		return "unmap";
+	}
+}
+
+void check_print_finding_text(const struct check_view *v, const struct finding *f)
+{
+	FILE *o = v->out;
+
+	fprintf(o, "%-16s %s %s  x%llu\n", issue_kind_name(f->kind), f->device[0] ? f->device : "?",
+		f->driver, (unsigned long long)f->count);
+	if (f->kind == IT_ISSUE_LEAK)
+		fprintf(o, "    %llu mapping(s) still live: first at 0x%llx, %s %llu bytes\n",
+			(unsigned long long)f->count, (unsigned long long)f->dma_addr,
+			dir_name(f->map_dir), (unsigned long long)f->map_size);
+	else if (f->kind == IT_ISSUE_FAULT_IN_MAPPING)
+		fprintf(
+		    o, "    dma 0x%llx: mapped %s %llu bytes, and the device %s it (IOMMU fault)\n",
+		    (unsigned long long)f->dma_addr, dir_name(f->map_dir),
+		    (unsigned long long)f->map_size,
+		    f->op_dir == IT_DIR_FROM_DEVICE ? "wrote into" : "read");
+	else if (f->kind == IT_ISSUE_UNKNOWN_UNMAP)
+		fprintf(
+		    o, "    dma 0x%llx: %s %s %llu bytes, but the IOMMU had nothing mapped there\n",
+		    (unsigned long long)f->dma_addr, op_label(f->kind), dir_name(f->op_dir),
+		    (unsigned long long)f->op_size);
+	else
+		fprintf(o, "    dma 0x%llx: mapped %s %llu bytes%s, %s %s %llu bytes\n",
+			(unsigned long long)f->dma_addr, dir_name(f->map_dir),
+			(unsigned long long)f->map_size,
+			f->kind == IT_ISSUE_UNMAP_NENTS ? " (sg)" : "", op_label(f->kind),
+			dir_name(f->op_dir), (unsigned long long)f->op_size);
+	if (f->kind == IT_ISSUE_UNMAP_NENTS)
+		fprintf(o, "    sg nents: mapped with %u, unmapped with %u\n", f->map_nents,
+			f->op_nents);
+	stack_src_print(&v->stacks, o, "map:", f->map_stack_id);
+	stack_src_print(&v->stacks, o, op_label(f->kind), f->op_stack_id);
+}
+
+void check_print_finding_json(const struct check_view *v, const struct finding *f)
+{
+	json_object *o = json_object_new_object();
+	char addr[32];
+
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->dma_addr);
+	json_object_object_add(o, "type", json_object_new_string("dma_issue"));
+	json_object_object_add(o, "kind", json_object_new_string(issue_kind_name(f->kind)));
+	json_object_object_add(o, "device", json_object_new_string(f->device));
+	json_object_object_add(o, "driver", json_object_new_string(f->driver));
+	json_object_object_add(o, "dma_addr", json_object_new_string(addr));
+	json_object_object_add(o, "map_dir", json_object_new_string(dir_name(f->map_dir)));
+	json_object_object_add(o, "op_dir", json_object_new_string(dir_name(f->op_dir)));
+	json_object_object_add(o, "map_size", json_object_new_int64(f->map_size));
+	json_object_object_add(o, "op_size", json_object_new_int64(f->op_size));
+	json_object_object_add(o, "map_nents", json_object_new_int(f->map_nents));
+	json_object_object_add(o, "op_nents", json_object_new_int(f->op_nents));
+	json_object_object_add(o, "map_stack", stack_src_json(&v->stacks, f->map_stack_id));
+	json_object_object_add(o, "op_stack", stack_src_json(&v->stacks, f->op_stack_id));
+	json_object_object_add(o, "count", json_object_new_int64(f->count));
+	fprintf(v->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+void check_print(const struct check_view *v, const struct findings *f, bool json, double secs)
+{
+	__u64 total = 0;
+
+	if (json) {
+		for (size_t i = 0; i < f->n; i++)
+			check_print_finding_json(v, &f->v[i]);
+		return;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		total += f->v[i].count;
+	fprintf(v->out, "iommutrace check: %zu finding(s), %llu occurrence(s) in %.1fs\n", f->n,
+		(unsigned long long)total, secs);
+	for (size_t i = 0; i < f->n; i++)
+		check_print_finding_text(v, &f->v[i]);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * checkview.h: the output of the check view — findings as text or JSON lines with both stacks —
+ * shared by `iommutrace check` (stacks from the live collector) and `iommutrace report` (stacks
+ * from a recording). Which ring-buffer events become findings is decided here too.
+ */
+#ifndef IOMMUTRACE_CHECKVIEW_H
+#define IOMMUTRACE_CHECKVIEW_H
+
+#include "findings.h"
+#include "stack_out.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct check_view {
+	struct stack_src stacks;
+	FILE *out;
+};
+
+/* Whether a DMA-issue event is a finding: an unknown unmap of a device whose DMA is not translated
+ * by the IOMMU, with no page-table evidence, is not. */
+bool check_event_is_finding(const struct it_event *e, bool translated);
+/* A leaked mapping (live at unbind or too old) as a DMA-issue event of kind IT_ISSUE_LEAK:
+ * op_stack_id is the unbind's stack (-1 for the age check). findings_add_event() takes it like a
+ * ring-buffer record, and `record` writes it as one. */
+void check_leak_event(struct it_event *e, const struct it_live_key *k, const struct it_live_val *v,
+		      __s32 op_stack_id);
+
+void check_print_finding_text(const struct check_view *v, const struct finding *f);
+void check_print_finding_json(const struct check_view *v, const struct finding *f);
+/* Every finding (sorted already): JSON lines, or a summary line over secs and each finding. */
+void check_print(const struct check_view *v, const struct findings *f, bool json, double secs);
+
+#endif
