@@ -231,16 +231,17 @@ int cmd_check(int argc, char **argv)
 		return r;
 	fault_events_init(&st.fe, &c);
 	for (int cap = CAP_DMA_MAP; cap <= CAP_DMA_SYNC; cap++)
-		if (c.plan.caps[cap].hooks_used == 0 && cap != CAP_DMA_SYNC)
+		if (!cap_available(&c.plan, cap) && cap != CAP_DMA_SYNC)
 			fprintf(stderr,
 				"iommutrace check: %s unavailable (%s): its checks are off\n",
 				cap_label(cap), c.plan.caps[cap].detail);
 	if (c.plan.caps[CAP_DRIVER_UNBIND].hooks_used == 0)
 		fprintf(stderr,
 			"iommutrace check: no driver-unbind hook: leaks only with --leak-age\n");
+	/* Handlers first: scripts send SIGINT as soon as they read "watching". */
+	cli_install_signals();
 	fprintf(stderr, "iommutrace check: watching; %s\n",
 		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
-	cli_install_signals();
 	start = mono_ns();
 	while (!g_stop &&
 	       (!a.duration_ms || (mono_ns() - start) / 1000000 < (__u64)a.duration_ms)) {
