@@ -1,40 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommutrace.ko: the optional debugfs side of iommutrace.
+ * iommutrace.ko: the optional debugfs side of iommutrace, for kernels where the BPF side cannot
+ * run (no BTF, BPF locked down) and for what BPF cannot do as well. It counts DMA map/unmap per
+ * device and IOVA allocations per domain (counters.c), reads every Intel VT-d fault record before
+ * the kernel's handler clears it (faults.c), and prints them under /sys/kernel/debug/iommutrace/
+ * (output.c; format in docs/KMOD.md).
  *
- * It creates /sys/kernel/debug/iommutrace/ and publishes the format version there, so that user
- * space can tell a loaded module from an absent one. The counters it fills (DMA map/unmap, IOVA
- * alloc/free, Intel fault-recording registers) are added module by module in kmod/.
+ * Order matters: hooks go in before the files appear, and on unload the files go first (no reader
+ * left), then the hooks (unregistering waits for running handlers), then the memory.
  */
-#include <linux/debugfs.h>
+#include "iommutrace_kmod.h"
+
 #include <linux/module.h>
-#include <linux/seq_file.h>
-
-#define IOMMUTRACE_KMOD_FORMAT 1
-
-static struct dentry *iommutrace_dir;
-
-static int version_show(struct seq_file *m, void *v)
-{
-	seq_printf(m, "iommutrace-kmod format %d\n", IOMMUTRACE_KMOD_FORMAT);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(version);
 
 static int __init iommutrace_init(void)
 {
-	iommutrace_dir = debugfs_create_dir("iommutrace", NULL);
-	if (IS_ERR(iommutrace_dir)) {
-		pr_err("iommutrace: cannot create debugfs directory (is debugfs enabled?)\n");
-		return PTR_ERR(iommutrace_dir);
+	int r = itk_counters_init();
+
+	if (r)
+		return r;
+	itk_faults_init();
+	r = itk_debugfs_init();
+	if (r) {
+		itk_faults_exit();
+		itk_counters_exit();
 	}
-	debugfs_create_file("version", 0400, iommutrace_dir, NULL, &version_fops);
-	return 0;
+	return r;
 }
 
 static void __exit iommutrace_exit(void)
 {
-	debugfs_remove_recursive(iommutrace_dir);
+	itk_debugfs_exit();
+	itk_faults_exit();
+	itk_counters_exit();
 }
 
 module_init(iommutrace_init);
