@@ -317,9 +317,10 @@ int itk_counters_init(void)
 
 		r = register_def(&kp_defs[i]);
 		if (r && h->required) {
-			pr_err("iommutrace: cannot hook %s (%s: error %d): this kernel lacks a hook "
-			       "the module needs; not loading\n",
-			       h->name, kp_defs[i].names[0], r);
+			pr_err(
+			    "iommutrace: cannot hook %s (%s: error %d): this kernel lacks a hook "
+			    "the module needs; not loading\n",
+			    h->name, kp_defs[i].names[0], r);
 			unregister_all();
 			free_percpu(itk_pcpu);
 			itk_pcpu = NULL;

@@ -33,14 +33,14 @@ enum it_kmod_hook {
 };
 
 enum it_kmod_counter {
-	ITK_C_DEV_OVERFLOW,	  /* events of devices past the device table (slot 0) */
-	ITK_C_DOM_OVERFLOW,	  /* events of domains past the domain table (slot 0) */
-	ITK_C_CTX_MISMATCH,	  /* alloc_iova_fast returned on another CPU than it started */
-	ITK_C_FAULT_IRQ,	  /* dmar_fault calls */
-	ITK_C_FAULT_RECORDS,	  /* fault records read and decoded */
-	ITK_C_FAULT_UNREAD,	  /* dmar_fault calls whose registers were not read */
-	ITK_C_FAULT_HW_OVERFLOW,  /* FSTS.PFO seen: the IOMMU itself dropped faults */
-	ITK_C_FAULT_REGS_TRUNC,	  /* pending records past IT_KMOD_FRCD_MAX */
+	ITK_C_DEV_OVERFLOW,	 /* events of devices past the device table (slot 0) */
+	ITK_C_DOM_OVERFLOW,	 /* events of domains past the domain table (slot 0) */
+	ITK_C_CTX_MISMATCH,	 /* alloc_iova_fast returned on another CPU than it started */
+	ITK_C_FAULT_IRQ,	 /* dmar_fault calls */
+	ITK_C_FAULT_RECORDS,	 /* fault records read and decoded */
+	ITK_C_FAULT_UNREAD,	 /* dmar_fault calls whose registers were not read */
+	ITK_C_FAULT_HW_OVERFLOW, /* FSTS.PFO seen: the IOMMU itself dropped faults */
+	ITK_C_FAULT_REGS_TRUNC,	 /* pending records past IT_KMOD_FRCD_MAX */
 	ITK_C_NR,
 };
 
@@ -80,7 +80,7 @@ struct it_kmod_dom {
 };
 
 struct it_kmod_fault {
-	u64 seq; /* 1, 2, ... in the order read */
+	u64 seq;   /* 1, 2, ... in the order read */
 	u64 ts_ns; /* ktime_get_ns(), CLOCK_MONOTONIC */
 	u64 addr;
 	u32 fsts;

@@ -30,7 +30,8 @@ static void sum_u64(u64 *dst, size_t off, size_t n)
 	size_t i;
 
 	memset(dst, 0, n * sizeof(u64));
-	for_each_possible_cpu(cpu) {
+	for_each_possible_cpu(cpu)
+	{
 		const u64 *src = (const u64 *)((const char *)per_cpu_ptr(itk_pcpu, cpu) + off);
 
 		for (i = 0; i < n; i++)
@@ -84,8 +85,7 @@ static int counters_show(struct seq_file *m, void *v)
 	int i;
 
 	sum_u64(c, offsetof(struct it_kmod_pcpu, counters), ITK_C_NR);
-	seq_printf(m, "# iommutrace-kmod counters format %d: counter NAME VALUE\n",
-		   IT_KMOD_FORMAT);
+	seq_printf(m, "# iommutrace-kmod counters format %d: counter NAME VALUE\n", IT_KMOD_FORMAT);
 	for (i = 0; i < ITK_C_NR; i++)
 		seq_printf(m, "counter %s %llu\n", counter_names[i], c[i]);
 	seq_printf(m, "counter kretprobe_missed %lu\n", itk_kretprobe_missed());

@@ -23,7 +23,7 @@ struct collector_opts *cli_collector_opts(void)
 	return &copts;
 }
 
-enum { OPT_MAX_MAPPINGS = 0x1000, OPT_KPROBE, OPT_NO_STACKS, OPT_RINGBUF };
+enum { OPT_MAX_MAPPINGS = 0x1000, OPT_KPROBE, OPT_NO_STACKS, OPT_RINGBUF, OPT_SOURCE };
 
 static const struct argp_option collector_options[] = {
     {"max-mappings", OPT_MAX_MAPPINGS, "N", 0, "Size of the live-mapping table (default 131072)",
@@ -33,6 +33,10 @@ static const struct argp_option collector_options[] = {
     {"kprobe", OPT_KPROBE, NULL, 0, "Use kprobes even where fentry works", 50},
     {"no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture the kernel stack of each mapping", 50},
     {"verbose", 'v', NULL, 0, "libbpf messages (-vv: debug and verifier logs)", 50},
+    {"source", OPT_SOURCE, "auto|bpf|kmod", 0,
+     "Where counters come from: BPF, the iommutrace kernel module, or auto (BPF, else the "
+     "module if it is loaded; default)",
+     50},
     {0},
 };
 
@@ -68,6 +72,16 @@ static error_t collector_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_STACKS:
 		o->no_stacks = true;
+		break;
+	case OPT_SOURCE:
+		if (strcmp(arg, "auto") == 0)
+			o->source = COLLECTOR_SRC_AUTO;
+		else if (strcmp(arg, "bpf") == 0)
+			o->source = COLLECTOR_SRC_BPF;
+		else if (strcmp(arg, "kmod") == 0)
+			o->source = COLLECTOR_SRC_KMOD;
+		else
+			argp_error(state, "--source takes auto, bpf or kmod");
 		break;
 	case 'v':
 		g_verbose++;

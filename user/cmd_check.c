@@ -229,6 +229,14 @@ int cmd_check(int argc, char **argv)
 	r = cli_open_collector(&c, on_event, &st);
 	if (r)
 		return r;
+	if (c.kmod) {
+		fprintf(stderr,
+			"iommutrace check: needs the BPF side (%s): the kernel module counts DMA "
+			"calls but tracks no mappings, so no misuse can be checked\n",
+			c.load_note);
+		collector_close(&c);
+		return EXIT_ERROR;
+	}
 	fault_events_init(&st.fe, &c);
 	for (int cap = CAP_DMA_MAP; cap <= CAP_DMA_SYNC; cap++)
 		if (!cap_available(&c.plan, cap) && cap != CAP_DMA_SYNC)

@@ -5,6 +5,7 @@
  * hook, which proves each source sees traffic.
  */
 #include "cli.h"
+#include "kmod_source.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -48,12 +49,71 @@ static error_t probe_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* The kernel module as a source: the one in use, else a look at whether it is loaded. */
+struct kmod_status {
+	bool loaded, in_use;
+	struct kmod_source k;
+	char err[256];
+};
+
+static void kmod_status(const struct collector *c, struct kmod_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (c->kmod) {
+		st->loaded = st->in_use = true;
+		st->k = *c->kmod;
+		st->k.devs = NULL; /* a shallow copy: the collector owns them */
+		return;
+	}
+	st->loaded = kmod_source_open(&st->k, kmod_source_dir(), st->err, sizeof(st->err)) == 0;
+}
+
+static void print_kmod(const struct kmod_status *st)
+{
+	if (!st->loaded) {
+		printf("  kernel module: %s\n", st->err);
+		return;
+	}
+	printf("  kernel module: loaded (format %d, %s), %s\n    hooks:", st->k.format, st->k.dir,
+	       st->in_use ? "in use" : "not in use (BPF is)");
+	for (size_t i = 0; i < st->k.hooks.n; i++)
+		printf(" %s=%s", st->k.hooks.v[i].name,
+		       st->k.hooks.v[i].symbol[0] ? st->k.hooks.v[i].symbol : "(missing)");
+	printf("\n    VT-d fault decoding: %s%s%s\n", st->k.hooks.fault_decode ? "on" : "off",
+	       st->k.hooks.fault_note[0] ? ": " : "", st->k.hooks.fault_note);
+}
+
+static json_object *kmod_json(const struct kmod_status *st)
+{
+	json_object *o = json_object_new_object(), *h = json_object_new_object();
+
+	json_object_object_add(o, "loaded", json_object_new_boolean(st->loaded));
+	json_object_object_add(o, "in_use", json_object_new_boolean(st->in_use));
+	if (!st->loaded) {
+		json_object_object_add(o, "reason", json_object_new_string(st->err));
+		json_object_put(h);
+		return o;
+	}
+	json_object_object_add(o, "format", json_object_new_int(st->k.format));
+	json_object_object_add(o, "dir", json_object_new_string(st->k.dir));
+	for (size_t i = 0; i < st->k.hooks.n; i++)
+		json_object_object_add(h, st->k.hooks.v[i].name,
+				       st->k.hooks.v[i].symbol[0]
+					   ? json_object_new_string(st->k.hooks.v[i].symbol)
+					   : NULL);
+	json_object_object_add(o, "hooks", h);
+	json_object_object_add(o, "fault_decode",
+			       json_object_new_boolean(st->k.hooks.fault_decode));
+	json_object_object_add(o, "fault_note", json_object_new_string(st->k.hooks.fault_note));
+	return o;
+}
+
 static const char *yesno(bool b)
 {
 	return b ? "yes" : "no";
 }
 
-static void print_text(const struct collector *c)
+static void print_text(const struct collector *c, const struct kmod_status *km)
 {
 	const struct features *f = &c->feat;
 
@@ -63,6 +123,7 @@ static void print_text(const struct collector *c)
 	       yesno(f->btf), f->tracefs_note);
 	printf("  kprobes: %s   fentry: %s\n", f->kprobes ? "yes" : "no (CONFIG_KPROBES off)",
 	       f->fentry_err ? f->fentry_note : "yes");
+	print_kmod(km);
 	if (c->load_note[0])
 		printf("  note: %s\n", c->load_note);
 	printf("\n%-30s %-8s %s\n", "CAPABILITY", "SOURCE", "DETAIL");
@@ -86,7 +147,7 @@ static void print_text(const struct collector *c)
 	}
 }
 
-static json_object *probe_json(const struct collector *c)
+static json_object *probe_json(const struct collector *c, const struct kmod_status *km)
 {
 	const struct features *f = &c->feat;
 	json_object *o = json_object_new_object(), *feat = json_object_new_object();
@@ -104,6 +165,7 @@ static json_object *probe_json(const struct collector *c)
 	json_object_object_add(feat, "fentry", json_object_new_boolean(f->fentry_err == 0));
 	json_object_object_add(feat, "fentry_note", json_object_new_string(f->fentry_note));
 	json_object_object_add(o, "features", feat);
+	json_object_object_add(o, "kmod", kmod_json(km));
 	if (c->load_note[0])
 		json_object_object_add(o, "note", json_object_new_string(c->load_note));
 	for (int cap = 0; cap < CAP_NR; cap++) {
@@ -215,6 +277,7 @@ int cmd_probe(int argc, char **argv)
 				  NULL,
 				  NULL};
 	struct probe_args a = {};
+	struct kmod_status km;
 	struct collector c;
 	int r;
 
@@ -224,14 +287,17 @@ int cmd_probe(int argc, char **argv)
 	r = cli_open_collector(&c, NULL, NULL);
 	if (r)
 		return r;
+	kmod_status(&c, &km);
 	if (a.json) {
-		json_object *o = probe_json(&c);
+		json_object *o = probe_json(&c, &km);
 
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {
-		print_text(&c);
+		print_text(&c, &km);
 	}
+	if (!km.in_use)
+		kmod_source_close(&km.k);
 	fflush(stdout);
 	if (a.watch_ms > 0) {
 		cli_install_signals();

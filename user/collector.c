@@ -3,6 +3,7 @@
 #include "collector.h"
 
 #include "iommutrace.skel.h"
+#include "kmod_source.h"
 #include "ksyms.h"
 
 #include <bpf/bpf.h>
@@ -230,9 +231,37 @@ static bool plan_uses(const struct plan *p, enum it_mech m)
 	return false;
 }
 
+/* Counters and faults from the kernel module; bpf_err: why BPF could not be used (auto). */
+static int open_kmod(struct collector *c, const char *bpf_err, char *err, size_t errlen)
+{
+	struct kmod_source *k = calloc(1, sizeof(*k));
+	int r;
+
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = kmod_source_open(k, kmod_source_dir(), err, errlen);
+	if (r) {
+		free(k);
+		return r;
+	}
+	c->kmod = k;
+	kmod_source_plan(k, &c->plan);
+	if (bpf_err)
+		snprintf(c->load_note, sizeof(c->load_note),
+			 "BPF unavailable (%.150s): reading the iommutrace kernel module", bpf_err);
+	else
+		snprintf(c->load_note, sizeof(c->load_note),
+			 "--source kmod: reading the iommutrace kernel module (%s)", k->dir);
+	return 0;
+}
+
+static int open_bpf(struct collector *c, char *err, size_t errlen);
+
 int collector_open(struct collector *c, const struct collector_opts *o, char *err, size_t errlen)
 {
-	const char *priv;
+	char bpf_err[512], kmod_err[256];
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -241,6 +270,27 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 	verbosity = o->verbose;
 	libbpf_set_print(libbpf_print);
 	features_detect(&c->feat, sources_tracepoints(), sources_functions());
+	if (o->source == COLLECTOR_SRC_KMOD)
+		return open_kmod(c, NULL, err, errlen);
+	r = open_bpf(c, bpf_err, sizeof(bpf_err));
+	/* BPF could not load at all (no BTF, no privilege, lockdown, verifier): the module. */
+	if (r && !c->skel && o->source == COLLECTOR_SRC_AUTO) {
+		if (open_kmod(c, bpf_err, kmod_err, sizeof(kmod_err)) == 0)
+			return 0;
+		snprintf(err, errlen, "%s; no fallback: %s", bpf_err, kmod_err);
+		return r;
+	}
+	if (r)
+		snprintf(err, errlen, "%s", bpf_err);
+	return r;
+}
+
+static int open_bpf(struct collector *c, char *err, size_t errlen)
+{
+	const struct collector_opts *o = &c->opts;
+	const char *priv;
+	int r;
+
 	sources_plan(&c->feat, o->force_kprobe, &c->plan);
 	priv = features_priv_problem(&c->feat);
 	if (priv) {
@@ -317,7 +367,15 @@ static void refresh_requesters(struct collector *c)
 
 int collector_poll(struct collector *c, int timeout_ms)
 {
-	int r = ring_buffer__poll(c->rb, timeout_ms), more;
+	int r, more;
+
+	if (c->kmod) {
+		struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL); /* a signal ends the wait early, as poll() would */
+		return kmod_source_poll(c->kmod, c->opts.on_event, c->opts.event_ctx);
+	}
+	r = ring_buffer__poll(c->rb, timeout_ms);
 
 	refresh_requesters(c);
 	if (r < 0 && r != -EINTR)
@@ -419,6 +477,8 @@ int collector_snapshot(struct collector *c, struct snapshot *s)
 	void *recs;
 	int r;
 
+	if (c->kmod)
+		return kmod_source_snapshot(c->kmod, s);
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
@@ -465,7 +525,8 @@ const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size
 	int depth = 0;
 
 	buf[0] = 0;
-	if (stack_id < 0 || bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stacks), &stack_id, ips))
+	if (!c->skel || stack_id < 0 ||
+	    bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stacks), &stack_id, ips))
 		return buf;
 	if (!c->ksyms)
 		c->ksyms = ksyms_load();
@@ -493,6 +554,8 @@ const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size
 
 int collector_dev_info(struct collector *c, __u64 dev, struct it_dev_info *info)
 {
+	if (c->kmod)
+		return kmod_source_dev_info(c->kmod, dev, info);
 	memset(info, 0, sizeof(*info));
 	return bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.dev_info), &dev, info) ? -1 : 0;
 }
@@ -530,6 +593,8 @@ int collector_live_scan(struct collector *c, __u64 dev, collector_live_fn fn, vo
 	struct key_scan cb = {.live = fn, .ctx = ctx};
 	struct it_live_val v;
 
+	if (!c->skel) /* the kernel module tracks no mappings */
+		return 0;
 	return scan_by_dev(bpf_map__fd(c->skel->maps.live), dev, &v, &cb);
 }
 
@@ -583,15 +648,21 @@ int collector_unmapped_scan(struct collector *c, __u64 dev, collector_unmapped_f
 	struct key_scan cb = {.unmapped = fn, .ctx = ctx};
 	struct it_unmapped_val v;
 
+	if (!c->skel)
+		return 0;
 	return scan_by_dev(bpf_map__fd(c->skel->maps.unmapped), dev, &v, &cb);
 }
 
 __u64 collector_find_dev(struct collector *c, const char *name)
 {
-	int fd = bpf_map__fd(c->skel->maps.dev_info);
 	struct it_dev_info info;
 	__u64 k, next;
 	bool more;
+	int fd;
+
+	if (c->kmod)
+		return kmod_source_find_dev(c->kmod, name);
+	fd = bpf_map__fd(c->skel->maps.dev_info);
 
 	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;
 	     more = bpf_map_get_next_key(fd, &k, &next) == 0) {
@@ -605,6 +676,10 @@ __u64 collector_find_dev(struct collector *c, const char *name)
 
 void collector_close(struct collector *c)
 {
+	if (c->kmod) {
+		kmod_source_close(c->kmod);
+		free(c->kmod);
+	}
 	if (c->hist) {
 		munmap((void *)c->hist, c->hist_bytes);
 		munmap((void *)c->hist_pos, sysconf(_SC_PAGESIZE));

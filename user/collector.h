@@ -18,10 +18,19 @@ struct iommutrace_bpf;
 struct ring_buffer;
 struct bpf_link;
 struct ksyms;
+struct kmod_source;
 
 typedef void (*collector_event_fn)(void *ctx, const struct it_event *e);
 
+/* Where counters and faults come from (--source). */
+enum collector_source {
+	COLLECTOR_SRC_AUTO = 0, /* BPF; the kernel module if BPF cannot load and it is loaded */
+	COLLECTOR_SRC_BPF,
+	COLLECTOR_SRC_KMOD,
+};
+
 struct collector_opts {
+	enum collector_source source;
 	__u32 max_mappings;  /* live-mapping table size */
 	__u32 ringbuf_kb;    /* ring buffer size (power of two, >= 4) */
 	bool no_stacks;	     /* do not capture map stacks */
@@ -52,6 +61,7 @@ struct collector {
 	const __u64 *hist_pos;
 	size_t hist_n, hist_bytes;
 	int stats_fd; /* bpf_enable_stats(BPF_STATS_RUN_TIME), -1 if off */
+	struct kmod_source *kmod; /* set: counters come from the kernel module, not BPF */
 };
 
 void collector_default_opts(struct collector_opts *o);

@@ -203,7 +203,7 @@ enum fe_kind fault_events_decode(struct fault_events *fe, const struct it_event 
 				       e->dev);
 		}
 		r->decoded = true;
-		if (e->fault_src == IT_FSRC_REGS) {
+		if (e->fault_src == IT_FSRC_REGS || e->fault_src == IT_FSRC_KMOD) {
 			const struct vtd_reason *vr = vtd_reason(e->fault_reason);
 
 			r->reason = e->fault_reason;

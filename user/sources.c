@@ -128,6 +128,8 @@ const char *mech_name(enum it_mech m)
 		return "fentry";
 	case MECH_KPROBE:
 		return "kprobe";
+	case MECH_KMOD:
+		return "kmod";
 	default:
 		return "none";
 	}

@@ -20,6 +20,7 @@ enum it_mech {
 	MECH_RAW_TP,
 	MECH_FENTRY,
 	MECH_KPROBE,
+	MECH_KMOD, /* the iommutrace kernel module (kmod/), read from debugfs */
 };
 
 enum it_cap {
