@@ -91,6 +91,7 @@ static void note_map_dev(struct it_kmod_pcpu *p, int slot)
 {
 	p->map_task = current;
 	p->map_dev = slot;
+	p->iova_task = NULL; /* a new DMA call: no alloc_iova_fast in progress yet */
 }
 
 /* dma_map_page_attrs(dev, page, offset, size, dir, attrs) */
@@ -113,6 +114,7 @@ static int dma_unmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	int s = dev_slot(p, (struct device *)arg(regs, 0));
 
 	p->hits[ITK_H_DMA_UNMAP]++;
+	p->iova_task = NULL;
 	p->dev[s].unmap++;
 	p->dev[s].unmap_bytes += arg(regs, 2);
 	return 0;
@@ -145,58 +147,30 @@ static int dma_unmap_sg_pre(struct kprobe *kp, struct pt_regs *regs)
 	int nents = (int)arg(regs, 2);
 
 	p->hits[ITK_H_DMA_UNMAP_SG]++;
+	p->iova_task = NULL;
 	p->dev[s].unmap_sg++;
 	p->dev[s].unmap_sg_nents += nents > 0 ? nents : 0;
 	return 0;
 }
 
-/* alloc_iova_fast(iovad, size, limit_pfn, flush_rcache): the per-instance data of the call. */
-struct iova_call {
-	int dom;
-	int cpu;
-	struct task_struct *saved_task;
-	unsigned int saved_nested;
-};
-
-static int alloc_fast_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * alloc_iova_fast(iovad, size, limit_pfn, flush_rcache). No return probe (kretprobes are the one
+ * part of kprobes that kept racing with unregistration under load on 6.1): the call is remembered
+ * on this CPU, and an alloc_iova by the same task before its next DMA call is its cache miss.
+ */
+static int alloc_fast_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct iova_call *c = (struct iova_call *)ri->data;
 	struct it_kmod_pcpu *p = pcpu();
-	unsigned long pages = arg(regs, 1);
 	int d = dom_slot(p, (void *)arg(regs, 0));
 
 	p->hits[ITK_H_ALLOC_IOVA_FAST]++;
 	p->dom[d].allocs++;
-	p->dom[d].alloc_pages += pages;
+	p->dom[d].alloc_pages += arg(regs, 1);
 	if (d && p->map_task == current)
 		WRITE_ONCE(itk_doms[d].dev, p->map_dev);
-	c->dom = d;
-	c->cpu = smp_processor_id();
-	c->saved_task = p->iova_task;
-	c->saved_nested = p->iova_nested;
 	p->iova_task = current;
+	p->iova_dom = d;
 	p->iova_nested = 0;
-	return 0;
-}
-
-static int alloc_fast_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct iova_call *c = (struct iova_call *)ri->data;
-	struct it_kmod_pcpu *p = pcpu();
-
-	if (!regs_return_value(regs))
-		p->dom[c->dom].alloc_fail++;
-	if (c->cpu != smp_processor_id() || p->iova_task != current) {
-		/* migrated while allocating: its nested alloc_iova calls were not seen here */
-		p->counters[ITK_C_CTX_MISMATCH]++;
-		return 0;
-	}
-	if (p->iova_nested >= 1)
-		p->dom[c->dom].cache_misses++;
-	if (p->iova_nested >= 2)
-		p->dom[c->dom].flush_retries++;
-	p->iova_task = c->saved_task;
-	p->iova_nested = c->saved_nested;
 	return 0;
 }
 
@@ -206,8 +180,13 @@ static int alloc_iova_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct it_kmod_pcpu *p = pcpu();
 
 	p->hits[ITK_H_ALLOC_IOVA]++;
-	if (p->iova_task == current)
-		p->iova_nested++;
+	if (p->iova_task != current)
+		return 0; /* not inside alloc_iova_fast: a direct caller */
+	p->iova_nested++;
+	if (p->iova_nested == 1)
+		p->dom[p->iova_dom].cache_misses++;
+	else if (p->iova_nested == 2)
+		p->dom[p->iova_dom].flush_retries++; /* cache flushed, allocation retried */
 	return 0;
 }
 
@@ -223,19 +202,24 @@ static int free_fast_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* Candidates per hook, best first. */
-static struct kprobe kp_map = {.pre_handler = dma_map_pre};
-static struct kprobe kp_unmap = {.pre_handler = dma_unmap_pre};
-static struct kprobe kp_map_sg = {.pre_handler = dma_map_sg_pre};
-static struct kprobe kp_unmap_sg = {.pre_handler = dma_unmap_sg_pre};
-static struct kprobe kp_alloc_iova = {.pre_handler = alloc_iova_pre};
-static struct kprobe kp_free_fast = {.pre_handler = free_fast_pre};
-static struct kretprobe krp_alloc_fast = {
-    .entry_handler = alloc_fast_entry,
-    .handler = alloc_fast_ret,
-    .data_size = sizeof(struct iova_call),
-    .maxactive = 64,
-};
+/*
+ * A post handler keeps a kprobe on int3 (never "optimized" into a jump): the handler then runs with
+ * interrupts off, so a fault interrupt cannot arrive while this CPU is inside a kprobe — where the
+ * kernel would skip our dmar_fault pre-handler as a nested kprobe (counted in nmissed) and that
+ * interrupt's records would be lost.
+ */
+static void no_post(struct kprobe *kp, struct pt_regs *regs, unsigned long flags)
+{
+}
+
+#define ITK_KPROBE(fn) {.pre_handler = (fn), .post_handler = no_post}
+static struct kprobe kp_map = ITK_KPROBE(dma_map_pre);
+static struct kprobe kp_unmap = ITK_KPROBE(dma_unmap_pre);
+static struct kprobe kp_map_sg = ITK_KPROBE(dma_map_sg_pre);
+static struct kprobe kp_unmap_sg = ITK_KPROBE(dma_unmap_sg_pre);
+static struct kprobe kp_alloc_iova = ITK_KPROBE(alloc_iova_pre);
+static struct kprobe kp_free_fast = ITK_KPROBE(free_fast_pre);
+static struct kprobe kp_alloc_fast = ITK_KPROBE(alloc_fast_pre);
 
 struct kp_def {
 	enum it_kmod_hook hook;
@@ -248,47 +232,67 @@ static struct kp_def kp_defs[] = {
     {ITK_H_DMA_UNMAP, &kp_unmap, {"dma_unmap_page_attrs"}},
     {ITK_H_DMA_MAP_SG, &kp_map_sg, {"__dma_map_sg_attrs", "dma_map_sg_attrs"}},
     {ITK_H_DMA_UNMAP_SG, &kp_unmap_sg, {"dma_unmap_sg_attrs"}},
+    {ITK_H_ALLOC_IOVA_FAST, &kp_alloc_fast, {"alloc_iova_fast"}},
     {ITK_H_ALLOC_IOVA, &kp_alloc_iova, {"alloc_iova"}},
     {ITK_H_FREE_IOVA_FAST, &kp_free_fast, {"free_iova_fast"}},
 };
 
-static bool krp_registered;
-
-unsigned long itk_kretprobe_missed(void)
-{
-	return krp_registered ? krp_alloc_fast.nmissed : 0;
-}
-
-static void unregister_all(void)
+unsigned long itk_hook_missed(enum it_kmod_hook h)
 {
 	size_t i;
 
-	if (krp_registered)
-		unregister_kretprobe(&krp_alloc_fast);
-	krp_registered = false;
-	itk_hooks[ITK_H_ALLOC_IOVA_FAST].symbol = NULL;
+	if (h == ITK_H_DMAR_FAULT)
+		return itk_faults_missed();
+	for (i = 0; i < ARRAY_SIZE(kp_defs); i++)
+		if (kp_defs[i].hook == h && itk_hooks[h].symbol)
+			return kp_defs[i].kp->nmissed;
+	return 0;
+}
+
+/* One grace period for all of them: unregistering one at a time waits once per probe. */
+static void unregister_all(void)
+{
+	struct kprobe *kps[ARRAY_SIZE(kp_defs)];
+	size_t i;
+	int n = 0;
+
 	for (i = 0; i < ARRAY_SIZE(kp_defs); i++) {
 		if (!itk_hooks[kp_defs[i].hook].symbol)
 			continue;
-		unregister_kprobe(kp_defs[i].kp);
+		kps[n++] = kp_defs[i].kp;
 		itk_hooks[kp_defs[i].hook].symbol = NULL;
 	}
+	if (n)
+		unregister_kprobes(kps, n);
 }
+
+/*
+ * Past the function's endbr64 (IBT kernels) and its `call __fentry__` nop: there the kprobe is an
+ * int3 one rather than an ftrace callback, so (with its post handler) it runs with interrupts off.
+ * The argument registers are untouched at that point. Offset 0 if that is not an instruction
+ * boundary (no ftrace, or another prologue).
+ */
+#define ITK_ENTRY_OFFSET                                                                           \
+	((IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? 4 : 0) + (IS_ENABLED(CONFIG_FUNCTION_TRACER) ? 5 : 0))
 
 static int register_def(struct kp_def *d)
 {
+	static const unsigned int offsets[] = {ITK_ENTRY_OFFSET, 0};
 	int i, r = -ENOENT;
 
-	for (i = 0; i < 3 && d->names[i]; i++) {
+	for (i = 0; i < 6 && d->names[i / 2]; i++) {
 		struct kprobe *kp = d->kp;
 		kprobe_pre_handler_t pre = kp->pre_handler;
+		kprobe_post_handler_t post = kp->post_handler;
 
 		memset(kp, 0, sizeof(*kp)); /* a failed registration may leave fields set */
 		kp->pre_handler = pre;
-		kp->symbol_name = d->names[i];
+		kp->post_handler = post;
+		kp->symbol_name = d->names[i / 2];
+		kp->offset = offsets[i % 2];
 		r = register_kprobe(kp);
 		if (r == 0) {
-			itk_hooks[d->hook].symbol = d->names[i];
+			itk_hooks[d->hook].symbol = d->names[i / 2];
 			return 0;
 		}
 	}
@@ -303,15 +307,6 @@ int itk_counters_init(void)
 	itk_pcpu = alloc_percpu(struct it_kmod_pcpu);
 	if (!itk_pcpu)
 		return -ENOMEM;
-	/* The exit probe of alloc_iova_fast first: it must never see a call without its entry. */
-	krp_alloc_fast.kp.symbol_name = "alloc_iova_fast";
-	r = register_kretprobe(&krp_alloc_fast);
-	if (r == 0) {
-		krp_registered = true;
-		itk_hooks[ITK_H_ALLOC_IOVA_FAST].symbol = "alloc_iova_fast";
-	} else {
-		pr_info("iommutrace: alloc_iova_fast not hookable (%d): no IOVA counters\n", r);
-	}
 	for (i = 0; i < ARRAY_SIZE(kp_defs); i++) {
 		struct it_kmod_hookdef *h = &itk_hooks[kp_defs[i].hook];
 

@@ -190,6 +190,11 @@ unsigned int itk_faults_copy(struct it_kmod_fault *out, struct it_kmod_fault_vie
 	return n;
 }
 
+unsigned long itk_faults_missed(void)
+{
+	return registered ? kp_dmar_fault.nmissed : 0;
+}
+
 int itk_faults_init(void)
 {
 	int r = register_kprobe(&kp_dmar_fault);

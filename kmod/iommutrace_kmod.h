@@ -62,6 +62,7 @@ struct it_kmod_pcpu {
 	/* alloc_iova_fast in progress on this CPU: alloc_iova calls inside it are cache misses */
 	struct task_struct *iova_task;
 	unsigned int iova_nested;
+	int iova_dom;
 	/* the last DMA map call on this CPU: the device an IOVA allocation is for */
 	struct task_struct *map_task;
 	int map_dev;
@@ -100,7 +101,8 @@ extern struct it_kmod_pcpu __percpu *itk_pcpu;
 extern struct it_kmod_dev itk_devs[IT_KMOD_DEVS];
 extern struct it_kmod_dom itk_doms[IT_KMOD_DOMS];
 extern struct it_kmod_hookdef itk_hooks[ITK_H_NR];
-extern unsigned long itk_kretprobe_missed(void);
+/* Runs of a hook the kernel skipped (a kprobe hit while another kprobe ran on that CPU). */
+unsigned long itk_hook_missed(enum it_kmod_hook h);
 
 /* faults.c */
 struct it_kmod_fault_view {
@@ -112,6 +114,7 @@ struct it_kmod_fault_view {
 	unsigned int nsids;
 };
 int itk_faults_init(void);
+unsigned long itk_faults_missed(void);
 void itk_faults_exit(void);
 /* Copy the ring (oldest first) into out (IT_KMOD_RING entries, or NULL for the view only);
  * returns how many records there are. */

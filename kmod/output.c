@@ -53,12 +53,12 @@ static int hooks_show(struct seq_file *m, void *v)
 	int h;
 
 	sum_u64(hits, offsetof(struct it_kmod_pcpu, hits), ITK_H_NR);
-	seq_printf(m, "# iommutrace-kmod hooks format %d: hook NAME SYMBOL|- HITS\n",
+	seq_printf(m, "# iommutrace-kmod hooks format %d: hook NAME SYMBOL|- HITS MISSED\n",
 		   IT_KMOD_FORMAT);
 	for (h = 0; h < ITK_H_NR; h++) {
 		seq_printf(m, "hook %s", itk_hooks[h].name);
 		put_name(m, itk_hooks[h].symbol);
-		seq_printf(m, " %llu\n", hits[h]);
+		seq_printf(m, " %llu %lu\n", hits[h], itk_hook_missed(h));
 	}
 	itk_faults_copy(NULL, &fv);
 	seq_printf(m, "fault_decode %s", fv.decode_on ? "on" : "off");
@@ -71,7 +71,6 @@ DEFINE_SHOW_ATTRIBUTE(hooks);
 static const char *const counter_names[ITK_C_NR] = {
     [ITK_C_DEV_OVERFLOW] = "device_overflow",
     [ITK_C_DOM_OVERFLOW] = "domain_overflow",
-    [ITK_C_CTX_MISMATCH] = "context_mismatch",
     [ITK_C_FAULT_IRQ] = "fault_irqs",
     [ITK_C_FAULT_RECORDS] = "fault_records",
     [ITK_C_FAULT_UNREAD] = "fault_unread",
@@ -88,7 +87,6 @@ static int counters_show(struct seq_file *m, void *v)
 	seq_printf(m, "# iommutrace-kmod counters format %d: counter NAME VALUE\n", IT_KMOD_FORMAT);
 	for (i = 0; i < ITK_C_NR; i++)
 		seq_printf(m, "counter %s %llu\n", counter_names[i], c[i]);
-	seq_printf(m, "counter kretprobe_missed %lu\n", itk_kretprobe_missed());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(counters);

@@ -151,13 +151,15 @@ int kmod_parse_hooks(const char *text, struct kmod_hooks *out, char *err, size_t
 		if (strcmp(c.tok[0], "hook") == 0) {
 			struct kmod_hook *h = &out->v[out->n];
 
-			if (c.ntok != 4)
-				return fail(&c, err, errlen, "expected 'hook NAME SYMBOL HITS'");
+			if (c.ntok != 5)
+				return fail(&c, err, errlen,
+					    "expected 'hook NAME SYMBOL HITS MISSED'");
 			if (out->n == KMOD_HOOKS_MAX)
 				return fail(&c, err, errlen, "more than %d hooks", KMOD_HOOKS_MAX);
 			copy_name(h->name, sizeof(h->name), c.tok[1]);
 			copy_name(h->symbol, sizeof(h->symbol), c.tok[2]);
-			if (!h->name[0] || parse_u64(c.tok[3], &h->hits))
+			if (!h->name[0] || parse_u64(c.tok[3], &h->hits) ||
+			    parse_u64(c.tok[4], &h->missed))
 				return fail(&c, err, errlen, "bad hook line");
 			out->n++;
 		} else if (strcmp(c.tok[0], "fault_decode") == 0) {

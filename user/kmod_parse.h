@@ -22,6 +22,7 @@ struct kmod_hook {
 	char name[IT_NAME_LEN];
 	char symbol[KMOD_SYM_LEN]; /* empty: not hooked on this kernel */
 	__u64 hits;
+	__u64 missed; /* runs the kernel skipped (nested kprobe) */
 };
 
 struct kmod_hooks {

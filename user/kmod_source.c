@@ -343,10 +343,20 @@ int kmod_source_snapshot(struct kmod_source *k, struct snapshot *s)
 		snapshot_free(s);
 		return r;
 	}
-	for (size_t i = 0; i < k->hooks.n; i++)
+	for (size_t i = 0; i < k->hooks.n; i++) {
+		const struct kmod_hook *h = &k->hooks.v[i];
+
+		/* Skipped runs: a kprobe hit while another ran on that CPU. For the fault
+		 * interrupt that is an interrupt whose records were not read. */
+		s->recursion_misses += h->missed;
+		if (strcmp(h->name, "dmar_fault") == 0) {
+			s->counters[IT_C_FAULT_IRQ] += h->missed;
+			s->counters[IT_C_FAULT_UNREAD] += h->missed;
+		}
 		for (size_t j = 0; j < sizeof(hook_map) / sizeof(hook_map[0]); j++)
-			if (strcmp(k->hooks.v[i].name, hook_map[j].name) == 0)
-				s->hooks[hook_map[j].hook] = k->hooks.v[i].hits;
+			if (strcmp(h->name, hook_map[j].name) == 0)
+				s->hooks[hook_map[j].hook] = h->hits;
+	}
 	snapshot_sort(s);
 	return 0;
 }

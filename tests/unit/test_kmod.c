@@ -19,13 +19,13 @@
 #include <unistd.h>
 
 static const char hooks_txt[] =
-    "# iommutrace-kmod hooks format 1: hook NAME SYMBOL|- HITS\n"
-    "hook dma_map dma_map_page_attrs 1117\n"
-    "hook dma_unmap dma_unmap_page_attrs 1116\n"
-    "hook dma_map_sg __dma_map_sg_attrs 3\n"
-    "hook dma_unmap_sg dma_unmap_sg_attrs 3\n"
-    "hook alloc_iova_fast - 0\n"
-    "hook dmar_fault dmar_fault 15\n"
+    "# iommutrace-kmod hooks format 1: hook NAME SYMBOL|- HITS MISSED\n"
+    "hook dma_map dma_map_page_attrs 1117 0\n"
+    "hook dma_unmap dma_unmap_page_attrs 1116 0\n"
+    "hook dma_map_sg __dma_map_sg_attrs 3 0\n"
+    "hook dma_unmap_sg dma_unmap_sg_attrs 3 0\n"
+    "hook alloc_iova_fast - 0 0\n"
+    "hook dmar_fault dmar_fault 15 2\n"
     "fault_decode off layout check failed: cap 0x1 != CAP register 0x2\n";
 
 static const char counters_txt[] = "# iommutrace-kmod counters format 1: counter NAME VALUE\n"
@@ -88,10 +88,12 @@ static void test_parse_hooks(void **state)
 	assert_string_equal(h.v[0].symbol, "dma_map_page_attrs");
 	assert_int_equal(h.v[0].hits, 1117);
 	assert_string_equal(h.v[4].symbol, ""); /* "-": not hooked */
+	assert_int_equal(h.v[5].missed, 2);
 	assert_false(h.fault_decode);
 	assert_string_equal(h.fault_note, "layout check failed: cap 0x1 != CAP register 0x2");
 	assert_int_equal(kmod_parse_hooks("hook dma_map x\n", &h, err, sizeof(err)), -1);
-	assert_int_equal(kmod_parse_hooks("hook dma_map x -5\n", &h, err, sizeof(err)), -1);
+	assert_int_equal(kmod_parse_hooks("hook dma_map x -5 0\n", &h, err, sizeof(err)), -1);
+	assert_int_equal(kmod_parse_hooks("hook dma_map x 5 0 1\n", &h, err, sizeof(err)), -1);
 	assert_int_equal(kmod_parse_hooks("#\nfault_decode maybe\n", &h, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "hooks, line 2"));
 }
@@ -275,7 +277,9 @@ static void test_source_snapshot_plan(void **state)
 	assert_int_equal(s.ndom, 3);
 	assert_int_equal(snapshot_dom(&s, 1)->dev, 1);
 	assert_int_equal(snapshot_dom(&s, 1)->st.cache_misses, 3);
-	assert_int_equal(s.counters[IT_C_FAULT_IRQ], 15);
+	assert_int_equal(s.counters[IT_C_FAULT_IRQ], 17); /* 2 skipped by the kernel */
+	assert_int_equal(s.counters[IT_C_FAULT_UNREAD], 2);
+	assert_int_equal(s.recursion_misses, 2);
 	assert_int_equal(s.counters[IT_C_DEV_OVERFLOW], 2);
 	assert_int_equal(s.counters[IT_C_CTX_MISMATCH], 1);
 	assert_int_equal(s.hooks[IT_FN_DMA_MAP], 1117);
