@@ -85,7 +85,7 @@ endif
 kmod-one:
 	@test -d "$(KDIR_ONE)" || { echo "kmod: no kernel headers at $(KDIR_ONE) (run scripts/install-deps or pass KDIR=)"; exit 1; }
 	@mkdir -p $(BUILD)/kmod/$(KNAME)
-	@cp --parents $(KMOD_SRCS) bpf/iommutrace.h $(BUILD)/kmod/$(KNAME)/
+	@cp --parents $(KMOD_SRCS) bpf/iommutrace.h bpf/vtd_regs.h $(BUILD)/kmod/$(KNAME)/
 	$(MAKE) -s -C $(KDIR_ONE) M=$(CURDIR)/$(BUILD)/kmod/$(KNAME) CONFIG_DEBUG_INFO_BTF_MODULES= modules
 
 # --- tests ---------------------------------------------------------------------------------------

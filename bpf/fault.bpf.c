@@ -14,6 +14,7 @@
  */
 #include "common.bpf.h"
 #include "hooks.bpf.h"
+#include "vtd_regs.h"
 
 #include <bpf/bpf_core_read.h>
 
@@ -39,17 +40,6 @@ int tp_io_page_fault(u64 *ctx)
 	it_emit(&e);
 	return 0;
 }
-
-/* VT-d register layout (drivers/iommu/intel/iommu.h, VT-d spec 11.4.9) */
-#define DMAR_FSTS_REG	    0x34
-#define DMA_FSTS_PFO	    (1u << 0)
-#define DMA_FSTS_PPF	    (1u << 1)
-#define DMA_FSTS_ANY	    0xffu /* PFO PPF AFO APF IQE ICE ITE PRO: every cause of the interrupt */
-#define DMA_FRCD_F	    (1u << 31)
-#define FRCD_LEN	    16
-#define cap_fault_off(c)    ((((c) >> 24) & 0x3ff) * 16)
-#define cap_num_fault(c)    ((((c) >> 40) & 0xff) + 1)
-#define fsts_fault_index(s) (((s) >> 8) & 0xff)
 
 /* Eight characters as the little-endian word they load as. */
 #define IT_LE8(a, b, c, d, e, f, g, h)                                                             \

@@ -212,7 +212,10 @@ static void no_post(struct kprobe *kp, struct pt_regs *regs, unsigned long flags
 {
 }
 
-#define ITK_KPROBE(fn) {.pre_handler = (fn), .post_handler = no_post}
+#define ITK_KPROBE(fn)                                                                             \
+	{                                                                                          \
+		.pre_handler = (fn), .post_handler = no_post                                       \
+	}
 static struct kprobe kp_map = ITK_KPROBE(dma_map_pre);
 static struct kprobe kp_unmap = ITK_KPROBE(dma_unmap_pre);
 static struct kprobe kp_map_sg = ITK_KPROBE(dma_map_sg_pre);

@@ -12,6 +12,7 @@
  * off with a message (the interrupts are still counted).
  */
 #include "iommutrace_kmod.h"
+#include "../bpf/vtd_regs.h"
 
 #include <linux/io.h>
 #include <linux/ktime.h>
@@ -26,16 +27,7 @@ struct itk_intel_iommu_head {
 	u64 cap;
 };
 
-#define DMAR_CAP_REG	    0x08
-#define DMAR_FSTS_REG	    0x34
-#define DMA_FSTS_PFO	    (1u << 0)
-#define DMA_FSTS_PPF	    (1u << 1)
-#define DMA_FRCD_F	    (1u << 31)
-#define FRCD_LEN	    16
-#define cap_fault_off(c)    ((((c) >> 24) & 0x3ff) * 16)
-#define cap_num_fault(c)    ((((c) >> 40) & 0xff) + 1)
-#define fsts_fault_index(s) (((s) >> 8) & 0xff)
-#define ITK_CHECKED_MAX	    8
+#define ITK_CHECKED_MAX 8
 
 static DEFINE_RAW_SPINLOCK(ring_lock);
 static struct it_kmod_fault ring[IT_KMOD_RING];

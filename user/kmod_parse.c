@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TOK	 16
+#define MAX_TOK	     16
 #define LINE_MAX_LEN 512
 
 /* A cursor over the lines of one file; tokens are whitespace-separated. */
@@ -44,7 +44,8 @@ static int next_line(struct cursor *c)
 		memcpy(c->buf, line, len);
 		c->buf[len] = 0;
 		c->ntok = 0;
-		for (char *t = strtok_r(c->buf, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+		for (char *t = strtok_r(c->buf, " \t\r", &save); t;
+		     t = strtok_r(NULL, " \t\r", &save)) {
 			if (c->ntok == MAX_TOK)
 				return -1;
 			c->tok[c->ntok++] = t;
@@ -181,8 +182,8 @@ int kmod_parse_counters(const char *text, struct kmod_counters *out, char *err, 
 		size_t off;
 	} names[] = {
 #define C(n) {#n, offsetof(struct kmod_counters, n)}
-	    C(device_overflow),	  C(domain_overflow),	C(context_mismatch),
-	    C(fault_irqs),	  C(fault_records),	C(fault_unread),
+	    C(device_overflow),	  C(domain_overflow),	   C(context_mismatch),
+	    C(fault_irqs),	  C(fault_records),	   C(fault_unread),
 	    C(fault_hw_overflow), C(fault_regs_truncated), C(kretprobe_missed),
 #undef C
 	};
@@ -221,11 +222,17 @@ static void *grow(void **v, size_t *n, size_t *cap, size_t size)
 	return (char *)*v + (*n)++ * size;
 }
 
-#define DEV_NUMS 9
-#define DOM_NUMS 7
+/* A table of rows "KW LEAD... COUNT...": the counts go to consecutive __u64 fields at num_off of
+ * each element, the leading fields are read by lead(). Other keywords are skipped. */
+struct row_spec {
+	const char *file, *kw, *usage;
+	int lead, nums;
+	size_t size, num_off;
+	int (*lead_fn)(const struct cursor *c, void *elem);
+};
 
-int kmod_parse_devices(const char *text, struct kmod_dev **out, size_t *n, char *err,
-		       size_t errlen)
+static int parse_rows(const char *text, const struct row_spec *rs, void **out, size_t *n, char *err,
+		      size_t errlen)
 {
 	struct cursor c;
 	size_t cap = 0;
@@ -233,72 +240,71 @@ int kmod_parse_devices(const char *text, struct kmod_dev **out, size_t *n, char 
 
 	*out = NULL;
 	*n = 0;
-	cursor_init(&c, text, "devices");
+	cursor_init(&c, text, rs->file);
 	while ((r = next_line(&c)) > 0) {
-		struct kmod_dev *d;
-		__u64 v[DEV_NUMS];
+		char *e;
 
-		if (strcmp(c.tok[0], "dev") != 0)
+		if (strcmp(c.tok[0], rs->kw) != 0)
 			continue;
-		if (c.ntok != 4 + DEV_NUMS)
-			return fail(&c, err, errlen, "expected 'dev SLOT NAME DRIVER' and %d counts",
-				    DEV_NUMS);
-		d = grow((void **)out, n, &cap, sizeof(*d));
-		if (!d)
+		if (c.ntok != 1 + rs->lead + rs->nums)
+			return fail(&c, err, errlen, "expected '%s' and %d counts", rs->usage,
+				    rs->nums);
+		e = grow(out, n, &cap, rs->size);
+		if (!e)
 			return fail(&c, err, errlen, "out of memory");
-		if (parse_int(c.tok[1], 1 << 20, &d->slot) || parse_u64s(&c, 4, DEV_NUMS, v))
+		if (rs->lead_fn(&c, e) ||
+		    parse_u64s(&c, 1 + rs->lead, rs->nums, (__u64 *)(e + rs->num_off)))
 			return fail(&c, err, errlen, "bad number");
-		copy_name(d->name, sizeof(d->name), c.tok[2]);
-		copy_name(d->driver, sizeof(d->driver), c.tok[3]);
-		d->map = v[0];
-		d->map_bytes = v[1];
-		d->unmap = v[2];
-		d->unmap_bytes = v[3];
-		d->map_sg = v[4];
-		d->map_sg_nents = v[5];
-		d->map_sg_bytes = v[6];
-		d->unmap_sg = v[7];
-		d->unmap_sg_nents = v[8];
 	}
 	return line_error(&c, r, err, errlen);
 }
 
-int kmod_parse_domains(const char *text, struct kmod_dom **out, size_t *n, char *err,
-		       size_t errlen)
+static int dev_lead(const struct cursor *c, void *elem)
 {
-	struct cursor c;
-	size_t cap = 0;
-	int r;
+	struct kmod_dev *d = elem;
 
-	*out = NULL;
-	*n = 0;
-	cursor_init(&c, text, "domains");
-	while ((r = next_line(&c)) > 0) {
-		struct kmod_dom *d;
-		__u64 v[DOM_NUMS];
+	copy_name(d->name, sizeof(d->name), c->tok[2]);
+	copy_name(d->driver, sizeof(d->driver), c->tok[3]);
+	return parse_int(c->tok[1], 1 << 20, &d->slot);
+}
 
-		if (strcmp(c.tok[0], "dom") != 0)
-			continue;
-		if (c.ntok != 3 + DOM_NUMS)
-			return fail(&c, err, errlen, "expected 'dom SLOT DEVSLOT' and %d counts",
-				    DOM_NUMS);
-		d = grow((void **)out, n, &cap, sizeof(*d));
-		if (!d)
-			return fail(&c, err, errlen, "out of memory");
-		d->dev = -1;
-		if (parse_int(c.tok[1], 1 << 20, &d->slot) ||
-		    (strcmp(c.tok[2], "-") && parse_int(c.tok[2], 1 << 20, &d->dev)) ||
-		    parse_u64s(&c, 3, DOM_NUMS, v))
-			return fail(&c, err, errlen, "bad number");
-		d->allocs = v[0];
-		d->alloc_fail = v[1];
-		d->alloc_pages = v[2];
-		d->cache_misses = v[3];
-		d->flush_retries = v[4];
-		d->frees = v[5];
-		d->free_pages = v[6];
-	}
-	return line_error(&c, r, err, errlen);
+int kmod_parse_devices(const char *text, struct kmod_dev **out, size_t *n, char *err, size_t errlen)
+{
+	static const struct row_spec rs = {
+	    "devices",
+	    "dev",
+	    "dev SLOT NAME DRIVER",
+	    3,
+	    (offsetof(struct kmod_dev, unmap_sg_nents) - offsetof(struct kmod_dev, map)) / 8 + 1,
+	    sizeof(struct kmod_dev),
+	    offsetof(struct kmod_dev, map),
+	    dev_lead};
+
+	return parse_rows(text, &rs, (void **)out, n, err, errlen);
+}
+
+static int dom_lead(const struct cursor *c, void *elem)
+{
+	struct kmod_dom *d = elem;
+
+	d->dev = -1;
+	return parse_int(c->tok[1], 1 << 20, &d->slot) ||
+	       (strcmp(c->tok[2], "-") && parse_int(c->tok[2], 1 << 20, &d->dev));
+}
+
+int kmod_parse_domains(const char *text, struct kmod_dom **out, size_t *n, char *err, size_t errlen)
+{
+	static const struct row_spec rs = {
+	    "domains",
+	    "dom",
+	    "dom SLOT DEVSLOT",
+	    2,
+	    (offsetof(struct kmod_dom, free_pages) - offsetof(struct kmod_dom, allocs)) / 8 + 1,
+	    sizeof(struct kmod_dom),
+	    offsetof(struct kmod_dom, allocs),
+	    dom_lead};
+
+	return parse_rows(text, &rs, (void **)out, n, err, errlen);
 }
 
 static int parse_fault(const struct cursor *c, struct kmod_fault *f)

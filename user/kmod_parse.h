@@ -12,11 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define KMOD_FORMAT	1 /* the format this build reads */
-#define KMOD_HOOKS_MAX	16
-#define KMOD_SYM_LEN	64
-#define KMOD_NOTE_LEN	160
-#define KMOD_SIDS_MAX	64
+#define KMOD_FORMAT    1 /* the format this build reads */
+#define KMOD_HOOKS_MAX 16
+#define KMOD_SYM_LEN   64
+#define KMOD_NOTE_LEN  160
+#define KMOD_SIDS_MAX  64
 
 struct kmod_hook {
 	char name[IT_NAME_LEN];
@@ -41,6 +41,7 @@ struct kmod_counters {
 struct kmod_dev {
 	int slot; /* 0: devices past the module's table */
 	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
+	/* the counts, in the order of the file (parsed as one array: keep them consecutive) */
 	__u64 map, map_bytes, unmap, unmap_bytes;
 	__u64 map_sg, map_sg_nents, map_sg_bytes, unmap_sg, unmap_sg_nents;
 };
@@ -48,6 +49,7 @@ struct kmod_dev {
 struct kmod_dom {
 	int slot; /* 0: domains past the module's table */
 	int dev;  /* device slot that last allocated from it, -1 unknown */
+	/* the counts, in the order of the file (keep them consecutive) */
 	__u64 allocs, alloc_fail, alloc_pages, cache_misses, flush_retries, frees, free_pages;
 };
 
@@ -63,8 +65,8 @@ struct kmod_fault {
 struct kmod_faults {
 	bool decode;
 	char note[KMOD_NOTE_LEN];
-	__u64 seq;   /* records written since load */
-	__u32 ring;  /* records the module keeps */
+	__u64 seq;  /* records written since load */
+	__u32 ring; /* records the module keeps */
 	size_t nsids;
 	__u16 sids[KMOD_SIDS_MAX];
 	__u64 sid_count[KMOD_SIDS_MAX];

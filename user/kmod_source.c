@@ -180,7 +180,8 @@ void kmod_source_plan(const struct kmod_source *k, struct plan *p)
 			hp->mech = MECH_KMOD;
 			hp->symbol = kh->symbol;
 			hp->attached = true;
-			snprintf(hp->reason, sizeof(hp->reason), "iommutrace kernel module (kprobe)");
+			snprintf(hp->reason, sizeof(hp->reason),
+				 "iommutrace kernel module (kprobe)");
 			if (hook_map[j].hook == IT_FN_DMAR_FAULT && !k->hooks.fault_decode) {
 				hp->attached = false; /* interrupts counted, records not read */
 				snprintf(hp->reason, sizeof(hp->reason),
@@ -193,8 +194,8 @@ void kmod_source_plan(const struct kmod_source *k, struct plan *p)
 	/* DMA map/unmap counts come from the module's function hooks (the pipeline's own summary
 	 * looks for tracepoints first). */
 	for (int c = CAP_DMA_MAP; c <= CAP_DMA_SG; c++) {
-		const struct hook_plan *map = &p->hooks[c == CAP_DMA_MAP ? IT_FN_DMA_MAP
-									: IT_FN_DMA_MAP_SG];
+		const struct hook_plan *map =
+		    &p->hooks[c == CAP_DMA_MAP ? IT_FN_DMA_MAP : IT_FN_DMA_MAP_SG];
 		const struct hook_plan *unmap = map + 1; /* map/unmap are consecutive */
 		struct cap_plan *cp = &p->caps[c];
 

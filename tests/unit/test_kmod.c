@@ -112,9 +112,9 @@ static void test_parse_counters(void **state)
 	assert_int_equal(c.fault_unread, 0); /* absent: zero */
 	assert_int_equal(kmod_parse_counters("counter fault_irqs\n", &c, err, sizeof(err)), -1);
 	assert_int_equal(kmod_parse_counters("counter fault_irqs 1x\n", &c, err, sizeof(err)), -1);
-	assert_int_equal(
-	    kmod_parse_counters("counter fault_irqs 99999999999999999999999\n", &c, err, sizeof(err)),
-	    -1);
+	assert_int_equal(kmod_parse_counters("counter fault_irqs 99999999999999999999999\n", &c,
+					     err, sizeof(err)),
+			 -1);
 }
 
 static void test_parse_devices_domains(void **state)
@@ -137,14 +137,14 @@ static void test_parse_devices_domains(void **state)
 	assert_string_equal(d[2].driver, "");
 	free(d);
 	/* one field short, a negative number, too many fields */
-	assert_int_equal(kmod_parse_devices("dev 1 a b 1 2 3 4 5 6 7 8\n", &d, &n, err, sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    kmod_parse_devices("dev 1 a b 1 2 3 4 5 6 7 8\n", &d, &n, err, sizeof(err)), -1);
 	free(d);
 	assert_int_equal(
 	    kmod_parse_devices("dev 1 a b 1 2 3 4 5 6 7 8 -9\n", &d, &n, err, sizeof(err)), -1);
 	free(d);
-	assert_int_equal(kmod_parse_devices("dev 1 a b 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", &d,
-					    &n, err, sizeof(err)),
+	assert_int_equal(kmod_parse_devices("dev 1 a b 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",
+					    &d, &n, err, sizeof(err)),
 			 -1);
 	free(d);
 
@@ -184,13 +184,13 @@ static void test_parse_faults(void **state)
 	free(f.v);
 
 	static const char *const bad[] = {
-	    "seq 1\nfault 1 100 18 0x1000 write 0x05 - 0x2\n",		 /* sid not 4 digits */
-	    "seq 1\nfault 1 100 0018 0x1000 sideways 0x05 - 0x2\n",	 /* access */
-	    "seq 1\nfault 1 100 0018 0x1000 write 0x105 - 0x2\n",	 /* reason > 0xff */
-	    "seq 1\nfault 1 100 0018 0x1000 write 0x05\n",		 /* truncated */
+	    "seq 1\nfault 1 100 18 0x1000 write 0x05 - 0x2\n",	    /* sid not 4 digits */
+	    "seq 1\nfault 1 100 0018 0x1000 sideways 0x05 - 0x2\n", /* access */
+	    "seq 1\nfault 1 100 0018 0x1000 write 0x105 - 0x2\n",   /* reason > 0xff */
+	    "seq 1\nfault 1 100 0018 0x1000 write 0x05\n",	    /* truncated */
 	    "seq 2\nfault 2 1 0018 0x1 read 1 - 0\nfault 1 1 0018 0x1 read 1 - 0\n", /* order */
-	    "fault 1 100 0018 0x1000 write 0x05 - 0x2\n",		 /* no seq */
-	    "seq 1\nfault 5 100 0018 0x1000 write 0x05 - 0x2\n",	 /* newer than seq */
+	    "fault 1 100 0018 0x1000 write 0x05 - 0x2\n",			     /* no seq */
+	    "seq 1\nfault 5 100 0018 0x1000 write 0x05 - 0x2\n", /* newer than seq */
 	    "seq 1\nring 0\n",
 	    "seq 1\nsource zz 3\n",
 	};
@@ -244,7 +244,7 @@ static int setup_dir(void **state)
 
 static int teardown_dir(void **state)
 {
-	static const char *const files[] = {"version", "hooks", "counters",
+	static const char *const files[] = {"version", "hooks",	  "counters",
 					    "devices", "domains", "faults"};
 	char path[128];
 
@@ -379,14 +379,10 @@ static void test_source_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_version),
-	    cmocka_unit_test(test_parse_hooks),
-	    cmocka_unit_test(test_parse_counters),
-	    cmocka_unit_test(test_parse_devices_domains),
-	    cmocka_unit_test(test_parse_faults),
-	    cmocka_unit_test(test_source_snapshot_plan),
-	    cmocka_unit_test(test_source_faults_once),
-	    cmocka_unit_test(test_source_missing),
+	    cmocka_unit_test(test_parse_version),      cmocka_unit_test(test_parse_hooks),
+	    cmocka_unit_test(test_parse_counters),     cmocka_unit_test(test_parse_devices_domains),
+	    cmocka_unit_test(test_parse_faults),       cmocka_unit_test(test_source_snapshot_plan),
+	    cmocka_unit_test(test_source_faults_once), cmocka_unit_test(test_source_missing),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
