@@ -180,12 +180,14 @@ int cmd_top(int argc, char **argv)
 		collector_close(&c);
 		return r;
 	}
-	collector_snapshot(&c, &prev);
-	while (!a.iterations || iter < a.iterations) {
+	r = collector_snapshot(&c, &prev) ? EXIT_ERROR : EXIT_OK; /* e.g. a malformed kmod table */
+	while (!r && (!a.iterations || iter < a.iterations)) {
 		collector_poll(&c, a.interval_ms);
 		/* Interrupted: still report the partial interval, then stop. */
-		if (collector_snapshot(&c, &cur))
+		if (collector_snapshot(&c, &cur)) {
+			r = EXIT_ERROR;
 			break;
+		}
 		iter++;
 		double secs = (cur.ts_ns - prev.ts_ns) / 1e9;
 
@@ -201,5 +203,5 @@ int cmd_top(int argc, char **argv)
 	}
 	snapshot_free(&prev);
 	collector_close(&c);
-	return EXIT_OK;
+	return r;
 }
