@@ -509,10 +509,17 @@ int collector_snapshot(struct collector *c, struct snapshot *s)
 int collector_iova_stacks(struct collector *c, struct iova_stack_snap **out, size_t *n)
 {
 	void *recs = NULL;
-	int r = read_percpu_hash(bpf_map__fd(c->skel->maps.iova_stacks),
-				 sizeof(struct it_iova_stack_key), sizeof(struct it_iova_stack_val),
-				 c->ncpu, &recs, sizeof(struct iova_stack_snap),
-				 offsetof(struct iova_stack_snap, val), n);
+	int r;
+
+	if (!c->skel) { /* the kernel module keeps no stacks */
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
+	r = read_percpu_hash(bpf_map__fd(c->skel->maps.iova_stacks),
+			     sizeof(struct it_iova_stack_key), sizeof(struct it_iova_stack_val),
+			     c->ncpu, &recs, sizeof(struct iova_stack_snap),
+			     offsetof(struct iova_stack_snap, val), n);
 
 	*out = recs;
 	return r;

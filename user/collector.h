@@ -60,7 +60,7 @@ struct collector {
 	const struct it_unmap_rec *hist; /* unmap history ring, mmap()ed; NULL if off */
 	const __u64 *hist_pos;
 	size_t hist_n, hist_bytes;
-	int stats_fd; /* bpf_enable_stats(BPF_STATS_RUN_TIME), -1 if off */
+	int stats_fd;		  /* bpf_enable_stats(BPF_STATS_RUN_TIME), -1 if off */
 	struct kmod_source *kmod; /* set: counters come from the kernel module, not BPF */
 };
 
