@@ -275,8 +275,8 @@ static void test_source_snapshot_plan(void **state)
 	assert_int_equal(s.devs[0].st.map_sg, 7);
 	assert_int_equal(s.devs[0].st.map_sg_bytes, 36864);
 	assert_int_equal(s.ndom, 3);
-	assert_int_equal(snapshot_dom(&s, 1)->dev, 1);
-	assert_int_equal(snapshot_dom(&s, 1)->st.cache_misses, 3);
+	assert_non_null(snapshot_dom(&s, 1, 1)); /* domain 1, attributed to device 1 */
+	assert_int_equal(snapshot_dom(&s, 1, 1)->st.cache_misses, 3);
 	assert_int_equal(s.counters[IT_C_FAULT_IRQ], 17); /* 2 skipped by the kernel */
 	assert_int_equal(s.counters[IT_C_FAULT_UNREAD], 2);
 	assert_int_equal(s.recursion_misses, 2);
