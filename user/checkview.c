@@ -46,6 +46,28 @@ static const char *op_label(unsigned kind)
 	}
 }
 
+bool check_fault_finding(const struct fault_rec *r, struct finding *one)
+{
+	if (r->match.kind != FM_INSIDE || !fm_forbids(r->access, r->match.m.dir))
+		return false;
+	memset(one, 0, sizeof(*one));
+	one->kind = IT_ISSUE_FAULT_IN_MAPPING;
+	one->op_stack_id = -1;
+	one->count = 1;
+	one->dev = r->dev;
+	snprintf(one->device, sizeof(one->device), "%s", r->device);
+	snprintf(one->driver, sizeof(one->driver), "%s", r->driver);
+	one->dma_addr = r->match.m.dma_addr;
+	one->map_dir = r->match.m.dir;
+	/* The device's access, as a direction: a write moves data from the device. */
+	one->op_dir = r->access == IT_ACC_WRITE ? IT_DIR_FROM_DEVICE : IT_DIR_TO_DEVICE;
+	one->map_size = r->match.m.size;
+	one->op_size = FM_PAGE;
+	one->map_stack_id = r->match.m.map_stack_id;
+	one->first_ns = one->last_ns = r->ts_ns;
+	return true;
+}
+
 void check_print_finding_text(const struct check_view *v, const struct finding *f)
 {
 	FILE *o = v->out;

@@ -7,6 +7,7 @@
 #ifndef IOMMUTRACE_CHECKVIEW_H
 #define IOMMUTRACE_CHECKVIEW_H
 
+#include "fault_events.h"
 #include "findings.h"
 #include "stack_out.h"
 
@@ -27,6 +28,11 @@ bool check_event_is_finding(const struct it_event *e, bool translated);
  * ring-buffer record, and `record` writes it as one. */
 void check_leak_event(struct it_event *e, const struct it_live_key *k, const struct it_live_val *v,
 		      __s32 op_stack_id);
+
+/* A device fault inside a live mapping whose direction forbids that access (a write into a
+ * DMA_TO_DEVICE buffer, a read of a DMA_FROM_DEVICE one) as a finding of kind
+ * IT_ISSUE_FAULT_IN_MAPPING in *one (dev: r->dev); false if the fault is not one. */
+bool check_fault_finding(const struct fault_rec *r, struct finding *one);
 
 void check_print_finding_text(const struct check_view *v, const struct finding *f);
 void check_print_finding_json(const struct check_view *v, const struct finding *f);

@@ -140,29 +140,14 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	}
 }
 
-/* A device fault inside a live mapping whose direction forbids that access (a write into a
- * DMA_TO_DEVICE buffer, a read of a DMA_FROM_DEVICE one). */
+/* A device fault inside a live mapping whose direction forbids that access. */
 static void fault_in_mapping(struct check_state *st, const struct it_event *e)
 {
 	struct fault_rec r;
-	struct finding one = {.kind = IT_ISSUE_FAULT_IN_MAPPING, .op_stack_id = -1, .count = 1};
+	struct finding one;
 
-	if (fault_events_decode(&st->fe, e, &r) != FE_FAULT || r.match.kind != FM_INSIDE)
-		return;
-	if (!fm_forbids(r.access, r.match.m.dir))
-		return;
-	one.dev = r.dev;
-	snprintf(one.device, sizeof(one.device), "%s", r.device);
-	snprintf(one.driver, sizeof(one.driver), "%s", r.driver);
-	one.dma_addr = r.match.m.dma_addr;
-	one.map_dir = r.match.m.dir;
-	/* The device's access, as a direction: a write moves data from the device. */
-	one.op_dir = r.access == IT_ACC_WRITE ? IT_DIR_FROM_DEVICE : IT_DIR_TO_DEVICE;
-	one.map_size = r.match.m.size;
-	one.op_size = FM_PAGE;
-	one.map_stack_id = r.match.m.map_stack_id;
-	one.first_ns = one.last_ns = r.ts_ns;
-	findings_add(&st->f, &one);
+	if (fault_events_decode(&st->fe, e, &r) == FE_FAULT && check_fault_finding(&r, &one))
+		findings_add(&st->f, &one);
 }
 
 static void on_event(void *ctx, const struct it_event *e)

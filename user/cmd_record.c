@@ -4,7 +4,9 @@
  * strings) and a snapshot of the per-device aggregates every interval, to a recording.c file that
  * `iommutrace report` reads on any machine. Mappings still live when a driver unbinds are written
  * as leak events, as `check` reports them. Kernel pointers never reach the file: devices, IOVA
- * domains and stacks get the recording's own ids.
+ * domains and stacks get the recording's own ids. Faults are decoded and correlated with the
+ * mappings as they happen, as `faults` does (the correlation needs the live tables), and written
+ * as fault records for report's faults view.
  */
 #include "checkview.h"
 #include "cli.h"
@@ -40,7 +42,9 @@ struct recorder {
 	struct rec_writer w;
 	struct idmap devs, doms;
 	struct stack_ids stacks;
-	__u64 events, leaks, snapshots;
+	struct fault_events fe;
+	bool regs_ok_written;
+	__u64 events, leaks, snapshots, faults;
 	bool failed;
 };
 
@@ -207,6 +211,27 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	u->r->leaks++;
 }
 
+/* The fault an event is (or says the kernel printed), decoded and correlated now. */
+static void write_fault(struct recorder *r, const struct it_event *e)
+{
+	struct rec_fault f = {};
+
+	f.kind = fault_events_decode(&r->fe, e, &f.r);
+	if (f.kind == FE_IGNORE && r->regs_ok_written == r->fe.regs_ok)
+		return;
+	f.regs_ok = r->fe.regs_ok;
+	f.r.dev = 0;
+	if (f.kind == FE_FAULT && f.r.match.kind != FM_NONE) {
+		f.r.match.m.map_stack_id = stack_id(r, f.r.match.m.map_stack_id);
+		f.r.match.m.unmap_stack_id = stack_id(r, f.r.match.m.unmap_stack_id);
+	} else {
+		f.r.match.m.map_stack_id = f.r.match.m.unmap_stack_id = -1;
+	}
+	check_write(r, rec_write_fault(&r->w, &f));
+	r->regs_ok_written = r->fe.regs_ok;
+	r->faults += f.kind == FE_FAULT;
+}
+
 static void on_event(void *ctx, const struct it_event *e)
 {
 	struct recorder *r = ctx;
@@ -214,6 +239,7 @@ static void on_event(void *ctx, const struct it_event *e)
 	if (r->failed)
 		return;
 	write_event(r, e);
+	write_fault(r, e);
 	if (e->type == IT_EV_UNBIND) {
 		struct unbind_scan u = {r, e};
 
@@ -296,14 +322,21 @@ int cmd_record(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	cli_collector_opts()->track_modules = true;
+	cli_collector_opts()->unmap_stacks =
+	    true; /* as `faults`: who unmapped a faulting address */
+	cli_collector_opts()->unmap_history = 65536;
 	ret = cli_open_collector(&c, on_event, &r);
 	if (ret) {
 		fclose(r.w.f);
 		remove(a.out);
 		return ret;
 	}
+	fault_events_init(&r.fe, &c);
 	header_of(&c, a.interval_ms, &h);
 	check_write(&r, rec_write_header(&r.w, &h));
+	/* The fault source state, before any fault. */
+	r.regs_ok_written = !r.fe.regs_ok;
+	write_fault(&r, &(struct it_event){.type = 0});
 	fprintf(stderr, "iommutrace record: recording to %s; %s\n", a.out,
 		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	cli_install_signals();
@@ -321,6 +354,7 @@ int cmd_record(int argc, char **argv)
 			next += (__u64)a.interval_ms * 1000000;
 		}
 		collector_poll(&c, 100);
+		fault_events_next_poll(&r.fe);
 	}
 	collector_poll(&c, 0);
 	if (collector_snapshot(&c, &s) == 0)
@@ -333,11 +367,12 @@ int cmd_record(int argc, char **argv)
 		r.failed = true;
 	}
 	fprintf(stderr,
-		"iommutrace record: %llu event(s) (%llu leak(s)), %llu snapshot(s), %zu device(s), "
-		"%zu stack(s), %llu bytes in %.1fs to %s\n",
+		"iommutrace record: %llu event(s) (%llu leak(s), %llu fault(s)), %llu snapshot(s), "
+		"%zu device(s), %zu stack(s), %llu bytes in %.1fs to %s\n",
 		(unsigned long long)r.events, (unsigned long long)r.leaks,
-		(unsigned long long)r.snapshots, r.devs.n, r.stacks.n,
+		(unsigned long long)r.faults, (unsigned long long)r.snapshots, r.devs.n, r.stacks.n,
 		(unsigned long long)r.w.bytes, (clock_ns(CLOCK_MONOTONIC) - start) / 1e9, a.out);
+	fault_events_free(&r.fe);
 	collector_close(&c);
 	for (size_t i = 0; i < r.stacks.n; i++)
 		free(r.stacks.v[i]);

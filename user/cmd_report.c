@@ -2,11 +2,13 @@
 /*
  * cmd_report.c: `iommutrace report FILE` — the views of a recording, offline, on any machine: what
  * was recorded (kernel, sources, span), the per-device table of `top` over the whole recording,
- * and the findings of `check` with both stacks, as text or (--json) JSON lines. Every view is fed
+ * the findings of `check` with both stacks, and the faults of `faults` (decoded and correlated
+ * while recording), as text or (--json) JSON lines. Every view is fed
  * the file's records in order and formats with the same functions as its live command.
  */
 #include "checkview.h"
 #include "cli.h"
+#include "faultview.h"
 #include "recording.h"
 #include "top_tui.h"
 
@@ -33,6 +35,8 @@ struct report {
 	struct snapshot last; /* the latest aggregates */
 	__u64 events, snapshots, last_ns;
 	struct findings findings;
+	struct rec_fault *faults; /* in file order */
+	size_t nfaults, capfaults;
 };
 
 /*
@@ -48,6 +52,7 @@ struct report_view {
 	void (*event)(struct report *r, const struct it_event *e);
 	void (*snapshot)(struct report *r, const struct snapshot *s);
 	void (*print)(struct report *r);
+	void (*fault)(struct report *r, const struct rec_fault *f); /* REC_FAULT */
 };
 
 static const struct rec_device *report_device(const struct report *r, __u32 id)
@@ -67,7 +72,7 @@ static const char *report_stack(void *ctx, __s32 id, char *buf, size_t len)
 }
 
 static const struct argp_option report_options[] = {
-    {"json", 'j', NULL, 0, "JSON lines: the recording, then devices, then findings", 0},
+    {"json", 'j', NULL, 0, "JSON lines: the recording, then devices, findings, faults", 0},
     {0},
 };
 
@@ -113,6 +118,68 @@ static void check_report(struct report *r)
 	if (!r->json)
 		printf("\n== check\n");
 	check_print(&v, &r->findings, r->json, (r->last_ns - r->rd.hdr.start_mono_ns) / 1e9);
+}
+
+/* The recording device id of a device name (faults name their device), 0 if none. */
+static __u32 report_device_id(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->ndevs; i++)
+		if (r->devs[i].id && strcmp(r->devs[i].name, name) == 0)
+			return r->devs[i].id;
+	return REC_NO_DEVICE;
+}
+
+static void check_fault(struct report *r, const struct rec_fault *f)
+{
+	struct finding one;
+
+	if (f->kind == FE_FAULT && check_fault_finding(&f->r, &one)) {
+		one.dev = report_device_id(r, f->r.device);
+		findings_add(&r->findings, &one);
+	}
+}
+
+/* --- faults view --- */
+
+static void faults_fault(struct report *r, const struct rec_fault *f)
+{
+	if (r->nfaults == r->capfaults) {
+		size_t cap = r->capfaults ? r->capfaults * 2 : 64;
+		struct rec_fault *v = realloc(r->faults, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		r->faults = v;
+		r->capfaults = cap;
+	}
+	r->faults[r->nfaults++] = *f;
+}
+
+/* Replays the recorded faults through the live command's view: storms as `faults` detects them
+ * with its default threshold and window, the summary over the last snapshot's counters. */
+static void faults_report(struct report *r)
+{
+	const struct rec_header *h = &r->rd.hdr;
+	struct stack_src stacks = {report_stack, r};
+	struct fault_view v;
+
+	faultview_init(&v, stacks, r->json, 5, 2000000000ULL,
+		       h->start_realtime_ns - h->start_mono_ns);
+	if (!r->json)
+		printf("\n== faults\n");
+	for (size_t i = 0; i < r->nfaults; i++) {
+		const struct rec_fault *f = &r->faults[i];
+
+		v.regs_ok = f->regs_ok;
+		v.irqs_unread += f->kind == FE_UNREAD;
+		if (f->kind != FE_FAULT && f->kind != FE_PRINTED)
+			continue;
+		faultview_tick(&v, f->r.ts_ns);
+		faultview_add(&v, f->kind, &f->r);
+	}
+	faultview_finish(&v);
+	faultview_summary(&v, &r->last, true);
+	faultview_free(&v);
 }
 
 /* --- devices (top) view --- */
@@ -181,8 +248,9 @@ static void devices_report(struct report *r)
 }
 
 static const struct report_view views[] = {
-    {"devices", NULL, devices_snapshot, devices_report},
-    {"check", check_event, NULL, check_report},
+    {"devices", NULL, devices_snapshot, devices_report, NULL},
+    {"check", check_event, NULL, check_report, check_fault},
+    {"faults", NULL, NULL, faults_report, faults_fault},
 };
 #define NVIEWS (sizeof(views) / sizeof(views[0]))
 
@@ -300,14 +368,16 @@ static int define(struct report *r, const struct rec_item *it)
 
 int cmd_report(int argc, char **argv)
 {
-	const struct argp argp = {report_options,
-				  report_parse,
-				  "FILE",
-				  "Print the views of a recording made by `iommutrace record`: the "
-				  "recording, the per-device table and the DMA API findings.",
-				  NULL,
-				  NULL,
-				  NULL};
+	const struct argp argp = {
+	    report_options,
+	    report_parse,
+	    "FILE",
+	    "Print the views of a recording made by `iommutrace record`: the "
+	    "recording, the per-device table, the DMA API findings and the IOMMU "
+	    "faults.",
+	    NULL,
+	    NULL,
+	    NULL};
 	struct report_args a = {};
 	struct report r = {};
 	struct rec_item *it;
@@ -355,6 +425,10 @@ int cmd_report(int argc, char **argv)
 				if (views[v].snapshot)
 					views[v].snapshot(&r, &it->snap);
 			snapshot_free(&it->snap);
+		} else if (it->type == REC_FAULT) {
+			for (size_t v = 0; v < NVIEWS; v++)
+				if (views[v].fault)
+					views[v].fault(&r, &it->fault);
 		} else if (it->type == REC_END && it->end_mono_ns > r.last_ns) {
 			r.last_ns = it->end_mono_ns;
 		}
@@ -376,6 +450,7 @@ int cmd_report(int argc, char **argv)
 	free(r.stacks);
 	free(r.devs);
 	findings_free(&r.findings);
+	free(r.faults);
 	snapshot_free(&r.last);
 	free(it);
 	free(buf);

@@ -206,6 +206,39 @@ int rec_write_snapshot(struct rec_writer *w, const struct snapshot *s)
 	return emit(w, REC_SNAPSHOT, &b);
 }
 
+enum { RF_REGS_OK = 1, RF_HAS_FLAGS = 2, RF_INTR = 4, RF_DECODED = 8 };
+
+int rec_write_fault(struct rec_writer *w, const struct rec_fault *f)
+{
+	const struct fault_rec *r = &f->r;
+	const struct fm_result *m = &r->match;
+	struct wbuf b = {};
+
+	put_u32(&b, f->kind);
+	put_u32(&b, (f->regs_ok ? RF_REGS_OK : 0) | (r->has_flags ? RF_HAS_FLAGS : 0) |
+			(r->intr ? RF_INTR : 0) | (r->decoded ? RF_DECODED : 0));
+	put_u64(&b, r->ts_ns);
+	put_u32(&b, r->src);
+	put_str(&b, r->device);
+	put_str(&b, r->driver);
+	put_u64(&b, r->iova);
+	put_u32(&b, r->access);
+	put_u32(&b, (__u32)r->reason);
+	put_u32(&b, r->flags);
+	put_u32(&b, r->pasid);
+	put_u32(&b, m->kind);
+	put_u64(&b, m->m.dma_addr);
+	put_u64(&b, m->m.size);
+	put_u64(&b, m->m.map_ns);
+	put_u64(&b, m->m.unmap_ns);
+	put_u32(&b, (__u32)m->m.map_stack_id);
+	put_u32(&b, (__u32)m->m.unmap_stack_id);
+	put_u32(&b, m->m.dir);
+	put_u64(&b, m->past_by);
+	put_u64(&b, m->ago_ns);
+	return emit(w, REC_FAULT, &b);
+}
+
 int rec_write_end(struct rec_writer *w, __u64 end_mono_ns)
 {
 	struct wbuf b = {};
@@ -449,10 +482,51 @@ static int parse_snapshot(struct rec_reader *r, struct cur *c, struct snapshot *
 	return c->bad ? -1 : 0;
 }
 
+/* Trailing bytes (fields a newer writer appended) are ignored. */
+static int parse_fault(struct cur *c, struct rec_fault *f)
+{
+	struct fault_rec *r = &f->r;
+	struct fm_result *m = &r->match;
+	__u32 bits;
+
+	memset(f, 0, sizeof(*f));
+	f->kind = get_u32(c);
+	bits = get_u32(c);
+	f->regs_ok = bits & RF_REGS_OK;
+	r->has_flags = bits & RF_HAS_FLAGS;
+	r->intr = bits & RF_INTR;
+	r->decoded = bits & RF_DECODED;
+	r->ts_ns = get_u64(c);
+	r->src = get_u32(c);
+	get_str(c, r->device, sizeof(r->device));
+	get_str(c, r->driver, sizeof(r->driver));
+	r->iova = get_u64(c);
+	r->access = get_u32(c);
+	r->reason = (__s32)get_u32(c);
+	r->flags = get_u32(c);
+	r->pasid = get_u32(c);
+	m->kind = get_u32(c);
+	m->m.dma_addr = get_u64(c);
+	m->m.size = get_u64(c);
+	m->m.map_ns = get_u64(c);
+	m->m.unmap_ns = get_u64(c);
+	m->m.map_stack_id = (__s32)get_u32(c);
+	m->m.unmap_stack_id = (__s32)get_u32(c);
+	m->m.dir = get_u32(c);
+	m->past_by = get_u64(c);
+	m->ago_ns = get_u64(c);
+	/* Values the views index or switch on must be in range. */
+	if (c->bad || f->kind > FE_UNREAD || m->kind > FM_PAST_END || r->reason < -1 ||
+	    r->reason > 0xff || r->access > 0xf || m->m.map_stack_id < -1 ||
+	    m->m.unmap_stack_id < -1)
+		return -1;
+	return 0;
+}
+
 int rec_next(struct rec_reader *r, struct rec_item *it)
 {
 	static const char *const names[] = {"?",     "header",	 "device", "stack",
-					    "event", "snapshot", "end"};
+					    "event", "snapshot", "end",	   "fault"};
 
 	for (;;) {
 		struct cur c = {r->buf + r->off, r->len - r->off, false};
@@ -507,6 +581,9 @@ int rec_next(struct rec_reader *r, struct rec_item *it)
 			if (bad)
 				snapshot_free(&it->snap);
 			break;
+		case REC_FAULT:
+			bad = parse_fault(&p, &it->fault);
+			break;
 		case REC_END:
 			it->end_mono_ns = get_u64(&p);
 			bad = p.bad;
@@ -519,7 +596,7 @@ int rec_next(struct rec_reader *r, struct rec_item *it)
 		}
 		if (bad)
 			return fail(r, "malformed recording: bad %s record at byte %llu",
-				    names[type < 7 ? type : 0], r->off);
+				    names[type < 8 ? type : 0], r->off);
 		r->off += 8 + plen;
 		r->nrecords++;
 		return 1;

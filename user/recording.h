@@ -11,6 +11,9 @@
  * that dev is a recording device id,
  * stack_id/map_stack_id are recording stack ids and aux is zeroed where it held a kernel pointer;
  * REC_SNAPSHOT is the aggregates of one moment (device ids as keys; counters as varints);
+ * REC_FAULT is one fault as `faults` decodes and correlates it while recording (struct fault_rec,
+ * its mapping's map/unmap stacks as recording stack ids), or a kernel line about one (FE_PRINTED),
+ * or an unreadable fault interrupt (FE_UNREAD); FE_IGNORE carries only the registers_read state;
  * REC_END closes the file.
  * No kernel address is ever stored: stacks are symbol strings. A reader skips record types it
  * does not know; struct sizes in the header let it read files written with shorter or longer
@@ -19,6 +22,7 @@
 #ifndef IOMMUTRACE_RECORDING_H
 #define IOMMUTRACE_RECORDING_H
 
+#include "fault_events.h"
 #include "iommutrace.h"
 #include "snapshot.h"
 
@@ -40,6 +44,7 @@ enum rec_type {
 	REC_EVENT = 4,
 	REC_SNAPSHOT = 5,
 	REC_END = 6,
+	REC_FAULT = 7,
 };
 
 struct rec_source {
@@ -75,6 +80,11 @@ struct rec_item {
 	char text[IT_TEXT_LEN]; /* REC_EVENT of type IT_EV_CONSOLE: the log line, else "" */
 	struct snapshot snap;	/* REC_SNAPSHOT: keys are device ids; free with snapshot_free() */
 	__u64 end_mono_ns;	/* REC_END */
+	struct rec_fault {	/* REC_FAULT */
+		__u32 kind;	/* enum fe_kind */
+		bool regs_ok;	/* VT-d records read from the registers (fault_events.regs_ok) */
+		struct fault_rec r; /* dev 0; match.m stack ids are recording stack ids */
+	} fault;
 };
 
 struct rec_writer {
@@ -91,6 +101,8 @@ int rec_write_stack(struct rec_writer *w, __u32 id, const char *stack);
 int rec_write_event(struct rec_writer *w, const struct it_event *e, const char *text);
 /* devs[].key and doms[].dev must be recording device ids (< 2^32), doms[].key any small id. */
 int rec_write_snapshot(struct rec_writer *w, const struct snapshot *s);
+/* f->r.match.m.{map,unmap}_stack_id must be recording stack ids; f->r.dev is not written. */
+int rec_write_fault(struct rec_writer *w, const struct rec_fault *f);
 int rec_write_end(struct rec_writer *w, __u64 end_mono_ns);
 
 struct rec_reader {

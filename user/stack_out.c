@@ -100,7 +100,7 @@ static bool api_frame(const char *f)
 	return false;
 }
 
-const char *stack_caller(struct collector *c, __s32 id, char *out, size_t len)
+const char *stack_src_caller(const struct stack_src *s, __s32 id, char *out, size_t len)
 {
 	const char *frames[127];
 	char buf[8192];
@@ -109,7 +109,7 @@ const char *stack_caller(struct collector *c, __s32 id, char *out, size_t len)
 	out[0] = 0;
 	if (id < 0)
 		return NULL;
-	n = stack_frames(c, id, frames, 127, buf, sizeof(buf));
+	n = stack_src_frames(s, id, frames, 127, buf, sizeof(buf));
 	for (int i = 0; i < n; i++) {
 		if (!api_frame(frames[i])) {
 			snprintf(out, len, "%s", frames[i]);
@@ -117,4 +117,11 @@ const char *stack_caller(struct collector *c, __s32 id, char *out, size_t len)
 		}
 	}
 	return NULL;
+}
+
+const char *stack_caller(struct collector *c, __s32 id, char *out, size_t len)
+{
+	struct stack_src s = stack_src_collector(c);
+
+	return stack_src_caller(&s, id, out, len);
 }

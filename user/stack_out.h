@@ -22,6 +22,8 @@ int stack_src_frames(const struct stack_src *s, __s32 id, const char **frames, i
 		     size_t len);
 json_object *stack_src_json(const struct stack_src *s, __s32 id);
 void stack_src_print(const struct stack_src *s, FILE *out, const char *label, __s32 id);
+/* The innermost frame outside the DMA API / IOMMU layers: the driver that called them. */
+const char *stack_src_caller(const struct stack_src *s, __s32 id, char *out, size_t len);
 
 /* The same from the live collector: */
 

@@ -287,12 +287,163 @@ static void test_shorter_structs(void **state)
 	free(buf);
 }
 
+/* A recording of one fault record (between a stack and the end), as `record` writes it. */
+static unsigned char *fault_sample(size_t *len, const struct rec_fault *f)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&buf, &n);
+	struct rec_writer w = {.f = fp};
+	struct rec_header h = {.start_mono_ns = 1000};
+
+	assert_int_equal(rec_write_header(&w, &h), 0);
+	assert_int_equal(rec_write_stack(&w, 0, "do_syscall_64;edu_bug_fault_after_unmap"), 0);
+	assert_int_equal(rec_write_fault(&w, f), 0);
+	assert_int_equal(rec_write_end(&w, 4000), 0);
+	fclose(fp);
+	*len = n;
+	return (unsigned char *)buf;
+}
+
+static void sample_fault(struct rec_fault *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = FE_FAULT;
+	f->regs_ok = true;
+	f->r.ts_ns = 2500;
+	f->r.src = IT_FSRC_REGS;
+	snprintf(f->r.device, sizeof(f->r.device), "0000:00:03.0");
+	snprintf(f->r.driver, sizeof(f->r.driver), "iommutrace_edu");
+	f->r.iova = 0xfffe000;
+	f->r.access = IT_ACC_READ;
+	f->r.reason = 6;
+	f->r.decoded = true;
+	f->r.pasid = IT_PASID_NONE;
+	f->r.match.kind = FM_AFTER_UNMAP;
+	f->r.match.m = (struct fm_mapping){.dma_addr = 0xfffe000,
+					   .size = 4096,
+					   .map_ns = 1100,
+					   .unmap_ns = 2000,
+					   .map_stack_id = 0,
+					   .unmap_stack_id = 0,
+					   .dir = IT_DIR_TO_DEVICE};
+	f->r.match.ago_ns = 500;
+}
+
+static void test_fault_records(void **state)
+{
+	struct rec_fault f;
+	size_t len, off;
+	unsigned char *buf, *b;
+	struct rec_reader r;
+	struct rec_item *it = calloc(1, sizeof(*it));
+	__u32 v;
+	int types[8];
+
+	sample_fault(&f);
+	buf = fault_sample(&len, &f);
+	/* Round trip: every field back. */
+	assert_int_equal(rec_reader_open(&r, buf, len), 0);
+	assert_int_equal(rec_next(&r, it), 1);
+	assert_int_equal(rec_next(&r, it), 1);
+	assert_int_equal(it->type, REC_FAULT);
+	assert_int_equal(it->fault.kind, FE_FAULT);
+	assert_true(it->fault.regs_ok);
+	assert_true(it->fault.r.decoded);
+	assert_false(it->fault.r.intr);
+	assert_false(it->fault.r.has_flags);
+	assert_int_equal(it->fault.r.ts_ns, 2500);
+	assert_int_equal(it->fault.r.src, IT_FSRC_REGS);
+	assert_string_equal(it->fault.r.device, "0000:00:03.0");
+	assert_string_equal(it->fault.r.driver, "iommutrace_edu");
+	assert_int_equal(it->fault.r.iova, 0xfffe000);
+	assert_int_equal(it->fault.r.access, IT_ACC_READ);
+	assert_int_equal(it->fault.r.reason, 6);
+	assert_int_equal(it->fault.r.pasid, IT_PASID_NONE);
+	assert_int_equal(it->fault.r.dev, 0);
+	assert_int_equal(it->fault.r.match.kind, FM_AFTER_UNMAP);
+	assert_int_equal(it->fault.r.match.m.size, 4096);
+	assert_int_equal(it->fault.r.match.m.unmap_ns, 2000);
+	assert_int_equal(it->fault.r.match.m.map_stack_id, 0);
+	assert_int_equal(it->fault.r.match.m.unmap_stack_id, 0);
+	assert_int_equal(it->fault.r.match.m.dir, IT_DIR_TO_DEVICE);
+	assert_int_equal(it->fault.r.match.ago_ns, 500);
+	assert_int_equal(rec_next(&r, it), 1);
+	assert_int_equal(it->type, REC_END);
+	/* No mapping: stack ids -1 survive; a kernel line (FE_PRINTED) keeps its kind. */
+	free(buf);
+	f.kind = FE_PRINTED;
+	f.r.reason = -1;
+	f.r.match.kind = FM_NONE;
+	f.r.match.m.map_stack_id = f.r.match.m.unmap_stack_id = -1;
+	buf = fault_sample(&len, &f);
+	assert_int_equal(rec_reader_open(&r, buf, len), 0);
+	assert_int_equal(rec_next(&r, it), 1);
+	assert_int_equal(rec_next(&r, it), 1);
+	assert_int_equal(it->fault.kind, FE_PRINTED);
+	assert_int_equal(it->fault.r.reason, -1);
+	assert_int_equal(it->fault.r.match.m.map_stack_id, -1);
+	assert_int_equal(it->fault.r.match.m.unmap_stack_id, -1);
+	free(buf);
+
+	sample_fault(&f);
+	buf = fault_sample(&len, &f);
+	off = record_at(buf, len, 2);
+	assert_int_equal(read_all(buf, len, &r, types), 3);
+	assert_int_equal(types[1], REC_FAULT);
+	/* A cut inside the fault record: the stack before it reads, the cut is reported. */
+	for (size_t cut = off + 1; cut < record_at(buf, len, 3); cut++) {
+		assert_int_equal(read_all(buf, cut, &r, NULL), 1);
+		assert_true(r.truncated);
+		assert_non_null(strstr(r.err, "truncated"));
+	}
+	b = malloc(len + 8);
+	/* A length shorter than the fields: malformed, not read past. */
+	memcpy(b, buf, len);
+	v = htole32(20);
+	memcpy(b + off + 4, &v, 4);
+	assert_int_equal(read_all(b, len, &r, NULL), -1);
+	assert_non_null(strstr(r.err, "bad fault record"));
+	/* An absurd length: malformed. */
+	memcpy(b, buf, len);
+	v = htole32(0xfffffff0);
+	memcpy(b + off + 4, &v, 4);
+	assert_int_equal(read_all(b, len, &r, NULL), -1);
+	/* Out-of-range values the views switch on: a kind, a match kind, a stack id < -1. */
+	memcpy(b, buf, len);
+	v = htole32(77);
+	memcpy(b + off + 8, &v, 4);
+	assert_int_equal(read_all(b, len, &r, NULL), -1);
+	memcpy(b, buf, len);
+	v = htole32((__u32)-5);
+	/* kind, bits, ts, src, 2 strings, iova, access, reason, flags, pasid, match kind, 4 u64s */
+	size_t map_stack = off + 8 + 4 + 4 + 8 + 4 + 2 + 12 + 2 + 14 + 8 + 4 * 5 + 8 * 4;
+
+	memcpy(b + map_stack, &v, 4);
+	assert_int_equal(read_all(b, len, &r, NULL), -1);
+	/* A newer writer's longer fault record: the extra bytes are ignored. */
+	memcpy(b, buf, off);
+	memcpy(b + off, buf + off, record_at(buf, len, 3) - off);
+	memcpy(&v, buf + off + 4, 4);
+	v = htole32(le32toh(v) + 8);
+	memcpy(b + off + 4, &v, 4);
+	memset(b + record_at(buf, len, 3), 0xab, 8);
+	memcpy(b + record_at(buf, len, 3) + 8, buf + record_at(buf, len, 3),
+	       len - record_at(buf, len, 3));
+	assert_int_equal(read_all(b, len + 8, &r, types), 3);
+	assert_int_equal(types[1], REC_FAULT);
+	assert_true(r.ended);
+	free(b);
+	free(it);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),	       cmocka_unit_test(test_cut_everywhere),
 	    cmocka_unit_test(test_foreign_and_future), cmocka_unit_test(test_corrupt_records),
-	    cmocka_unit_test(test_shorter_structs),
+	    cmocka_unit_test(test_shorter_structs),    cmocka_unit_test(test_fault_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
