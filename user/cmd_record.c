@@ -247,6 +247,22 @@ static void on_event(void *ctx, const struct it_event *e)
 	}
 }
 
+/* The IOVA allocations per (device, stack) so far, for report's iova view. */
+static void write_iova_stacks(struct recorder *r)
+{
+	struct iova_stack_snap *st;
+	size_t n;
+
+	if (collector_iova_stacks(r->c, &st, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		st[i].key.dev = dev_id(r, st[i].key.dev);
+		st[i].key.stack_id = stack_id(r, st[i].key.stack_id);
+	}
+	check_write(r, rec_write_iova_stacks(&r->w, st, n));
+	free(st);
+}
+
 /* A snapshot with recording ids in place of kernel pointers. */
 static void write_snapshot(struct recorder *r, struct snapshot *s)
 {
@@ -260,6 +276,7 @@ static void write_snapshot(struct recorder *r, struct snapshot *s)
 	}
 	check_write(r, rec_write_snapshot(&r->w, s));
 	r->snapshots++;
+	write_iova_stacks(r);
 }
 
 static __u64 clock_ns(clockid_t id)
@@ -278,6 +295,7 @@ static void header_of(const struct collector *c, long interval_ms, struct rec_he
 	h->start_realtime_ns = clock_ns(CLOCK_REALTIME);
 	h->start_mono_ns = clock_ns(CLOCK_MONOTONIC);
 	h->interval_ms = interval_ms;
+	h->ncpu = c->ncpu;
 	for (int cap = 0; cap < CAP_NR && cap < REC_MAX_SOURCES; cap++) {
 		struct rec_source *s = &h->sources[h->nsources++];
 		const struct cap_plan *cp = &c->plan.caps[cap];

@@ -2,13 +2,15 @@
 /*
  * cmd_report.c: `iommutrace report FILE` — the views of a recording, offline, on any machine: what
  * was recorded (kernel, sources, span), the per-device table of `top` over the whole recording,
- * the findings of `check` with both stacks, and the faults of `faults` (decoded and correlated
- * while recording), as text or (--json) JSON lines. Every view is fed
+ * the findings of `check` with both stacks, the faults of `faults` (decoded and correlated
+ * while recording) and the IOVA allocator view of `iova` over the whole recording, as text or
+ * (--json) JSON lines. Every view is fed
  * the file's records in order and formats with the same functions as its live command.
  */
 #include "checkview.h"
 #include "cli.h"
 #include "faultview.h"
+#include "iovaview.h"
 #include "recording.h"
 #include "top_tui.h"
 
@@ -32,7 +34,9 @@ struct report {
 	size_t ndevs;
 	char **stacks; /* by id */
 	size_t nstacks;
-	struct snapshot last; /* the latest aggregates */
+	struct snapshot first, last;			/* the earliest and latest aggregates */
+	struct iova_stack_snap *iova_first, *iova_last; /* IOVA stacks with first / last */
+	size_t niova_first, niova_last;
 	__u64 events, snapshots, last_ns;
 	struct findings findings;
 	struct rec_fault *faults; /* in file order */
@@ -53,6 +57,8 @@ struct report_view {
 	void (*snapshot)(struct report *r, const struct snapshot *s);
 	void (*print)(struct report *r);
 	void (*fault)(struct report *r, const struct rec_fault *f); /* REC_FAULT */
+	/* REC_IOVA_STACKS (after its snapshot): the view takes the array (NULL it) or leaves it */
+	void (*iova_stacks)(struct report *r, struct iova_stack_snap **s, size_t n);
 };
 
 static const struct rec_device *report_device(const struct report *r, __u32 id)
@@ -72,7 +78,7 @@ static const char *report_stack(void *ctx, __s32 id, char *buf, size_t len)
 }
 
 static const struct argp_option report_options[] = {
-    {"json", 'j', NULL, 0, "JSON lines: the recording, then devices, findings, faults", 0},
+    {"json", 'j', NULL, 0, "JSON lines: the recording, then devices, findings, faults, iova", 0},
     {0},
 };
 
@@ -182,20 +188,92 @@ static void faults_report(struct report *r)
 	faultview_free(&v);
 }
 
+/* *dst = a copy of s (empty on ENOMEM). */
+static void snapshot_keep(struct snapshot *dst, const struct snapshot *s)
+{
+	snapshot_free(dst);
+	*dst = *s;
+	dst->devs = malloc((s->ndev ? s->ndev : 1) * sizeof(*s->devs));
+	dst->doms = malloc((s->ndom ? s->ndom : 1) * sizeof(*s->doms));
+	if (!dst->devs || !dst->doms) {
+		snapshot_free(dst);
+		memset(dst, 0, sizeof(*dst));
+		return;
+	}
+	memcpy(dst->devs, s->devs, s->ndev * sizeof(*s->devs));
+	memcpy(dst->doms, s->doms, s->ndom * sizeof(*s->doms));
+}
+
+/* --- iova view --- */
+
+static void iova_snapshot(struct report *r, const struct snapshot *s)
+{
+	if (r->snapshots == 1)
+		snapshot_keep(&r->first, s);
+}
+
+static void iova_stacks(struct report *r, struct iova_stack_snap **s, size_t n)
+{
+	if (r->snapshots == 1 && !r->iova_first) {
+		r->iova_first = *s;
+		r->niova_first = n;
+	} else {
+		free(r->iova_last);
+		r->iova_last = *s;
+		r->niova_last = n;
+	}
+	*s = NULL;
+}
+
+static void iova_names(void *ctx, __u64 dev, struct iova_names *n)
+{
+	const struct rec_device *d = report_device(ctx, dev);
+
+	memset(n, 0, sizeof(*n));
+	n->sf.group = -1;
+	if (!dev)
+		return;
+	snprintf(n->name, sizeof(n->name), "%s", d->name);
+	snprintf(n->driver, sizeof(n->driver), "%s", d->driver);
+	snprintf(n->sf.group_type, sizeof(n->sf.group_type), "%s", d->group_type);
+	n->sf.group = d->group;
+}
+
+/* `iova` over the whole recording: the last snapshot against the first, as `iova` without -i
+ * reports its run. */
+static void iova_report(struct report *r)
+{
+	struct iova_view v = {.sym = {report_stack, r},
+			      .names = iova_names,
+			      .names_ctx = r,
+			      .ncpu = r->rd.hdr.ncpu,
+			      .json = r->json,
+			      .final = true,
+			      .top = 5,
+			      .cur = &r->last,
+			      .prev = &r->first,
+			      .iter = 1};
+	const struct iova_stack_snap *last = r->iova_last ? r->iova_last : r->iova_first;
+	size_t nlast = r->iova_last ? r->niova_last : r->niova_first;
+
+	if (!r->json)
+		printf("\n== iova");
+	if (r->snapshots < 1) {
+		if (!r->json)
+			printf("\nno snapshot in the recording\n");
+		return;
+	}
+	v.secs = (r->last.ts_ns - r->first.ts_ns) / 1e9;
+	iovaview_deltas(&v, last, nlast, r->iova_first, r->niova_first);
+	iovaview_report(&v);
+	free(v.stacks);
+}
+
 /* --- devices (top) view --- */
 
 static void devices_snapshot(struct report *r, const struct snapshot *s)
 {
-	snapshot_free(&r->last);
-	r->last = *s;
-	r->last.devs = malloc((s->ndev ? s->ndev : 1) * sizeof(*s->devs));
-	r->last.doms = malloc((s->ndom ? s->ndom : 1) * sizeof(*s->doms));
-	if (!r->last.devs || !r->last.doms) {
-		snapshot_free(&r->last);
-		return;
-	}
-	memcpy(r->last.devs, s->devs, s->ndev * sizeof(*s->devs));
-	memcpy(r->last.doms, s->doms, s->ndom * sizeof(*s->doms));
+	snapshot_keep(&r->last, s);
 }
 
 static bool source_used(const struct rec_source *s)
@@ -248,9 +326,10 @@ static void devices_report(struct report *r)
 }
 
 static const struct report_view views[] = {
-    {"devices", NULL, devices_snapshot, devices_report, NULL},
-    {"check", check_event, NULL, check_report, check_fault},
-    {"faults", NULL, NULL, faults_report, faults_fault},
+    {"devices", NULL, devices_snapshot, devices_report, NULL, NULL},
+    {"check", check_event, NULL, check_report, check_fault, NULL},
+    {"faults", NULL, NULL, faults_report, faults_fault, NULL},
+    {"iova", NULL, iova_snapshot, iova_report, NULL, iova_stacks},
 };
 #define NVIEWS (sizeof(views) / sizeof(views[0]))
 
@@ -425,6 +504,11 @@ int cmd_report(int argc, char **argv)
 				if (views[v].snapshot)
 					views[v].snapshot(&r, &it->snap);
 			snapshot_free(&it->snap);
+		} else if (it->type == REC_IOVA_STACKS) {
+			for (size_t v = 0; v < NVIEWS; v++)
+				if (views[v].iova_stacks)
+					views[v].iova_stacks(&r, &it->iova, it->niova);
+			free(it->iova);
 		} else if (it->type == REC_FAULT) {
 			for (size_t v = 0; v < NVIEWS; v++)
 				if (views[v].fault)
@@ -451,6 +535,9 @@ int cmd_report(int argc, char **argv)
 	free(r.devs);
 	findings_free(&r.findings);
 	free(r.faults);
+	free(r.iova_first);
+	free(r.iova_last);
+	snapshot_free(&r.first);
 	snapshot_free(&r.last);
 	free(it);
 	free(buf);

@@ -76,8 +76,7 @@ static const char *usual_cause(const struct fault_rec *r)
 }
 
 /* The diagnosis, naming who unmapped the address for a use after unmap. */
-static const char *diagnosis(struct fault_view *v, const struct fault_rec *r, char *buf,
-			     size_t len)
+static const char *diagnosis(struct fault_view *v, const struct fault_rec *r, char *buf, size_t len)
 {
 	char who[160];
 	size_t n;
@@ -115,7 +114,8 @@ static json_object *mapping_json(struct fault_view *v, const struct fault_rec *r
 	if (r->match.kind == FM_AFTER_UNMAP) {
 		json_object_object_add(o, "unmapped_us_before",
 				       json_object_new_int64(r->match.ago_ns / 1000));
-		json_object_object_add(o, "unmap_stack", stack_src_json(&v->stacks, m->unmap_stack_id));
+		json_object_object_add(o, "unmap_stack",
+				       stack_src_json(&v->stacks, m->unmap_stack_id));
 	}
 	if (r->match.kind == FM_PAST_END)
 		json_object_object_add(o, "past_end_by", json_object_new_int64(r->match.past_by));
@@ -163,12 +163,12 @@ static void print_fault_json(struct fault_view *v, const struct fault_rec *r)
 static bool seen_before(struct fault_view *v, const struct fault_rec *r)
 {
 	struct fv_seen k = {.access = r->access,
-			      .match = r->match.kind,
-			      .reason = r->reason,
-			      .flags = r->has_flags ? r->flags : 0,
-			      .stack_id = r->match.kind == FM_NONE ? -1 : r->match.m.map_stack_id,
-			      .count = 1},
-			 *more;
+			    .match = r->match.kind,
+			    .reason = r->reason,
+			    .flags = r->has_flags ? r->flags : 0,
+			    .stack_id = r->match.kind == FM_NONE ? -1 : r->match.m.map_stack_id,
+			    .count = 1},
+		       *more;
 
 	snprintf(k.device, sizeof(k.device), "%s", r->device);
 	for (size_t i = 0; i < v->nseen; i++) {
@@ -239,8 +239,7 @@ static void print_fault_text(struct fault_view *v, const struct fault_rec *r)
 	fflush(stdout);
 }
 
-static void storm_line(struct fault_view *v, const struct fs_dev *d, enum fs_change ch,
-		       __u64 now)
+static void storm_line(struct fault_view *v, const struct fs_dev *d, enum fs_change ch, __u64 now)
 {
 	char ts[32];
 
@@ -350,8 +349,7 @@ void faultview_summary(struct fault_view *v, const struct snapshot *snap, bool f
 		    json_object_new_int64(snap->counters[IT_C_FAULT_HW_OVERFLOW]));
 		json_object_object_add(o, "ringbuf_dropped",
 				       json_object_new_int64(snap->counters[IT_C_RB_DROPPED]));
-		json_object_object_add(o, "registers_read",
-				       json_object_new_boolean(v->regs_ok));
+		json_object_object_add(o, "registers_read", json_object_new_boolean(v->regs_ok));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 		return;
@@ -370,8 +368,7 @@ void faultview_summary(struct fault_view *v, const struct snapshot *snap, bool f
 		       d->device, d->driver[0] ? d->driver : "-", (uint64_t)d->faults,
 		       (uint64_t)d->decoded, (uint64_t)d->printed, (uint64_t)storms_suppressed(d),
 		       d->peak_rate, d->ever_storm ? "yes" : "no",
-		       wall(v, d->first_ns, ts, sizeof(ts)),
-		       wall(v, d->last_ns, ts2, sizeof(ts2)));
+		       wall(v, d->first_ns, ts, sizeof(ts)), wall(v, d->last_ns, ts2, sizeof(ts2)));
 		for (int j = 0; j < FS_REASONS; j++) {
 			if (!d->reasons[j].count)
 				continue;
@@ -395,7 +392,6 @@ void faultview_summary(struct fault_view *v, const struct snapshot *snap, bool f
 	printf("\n");
 	fflush(stdout);
 }
-
 
 void faultview_add(struct fault_view *v, enum fe_kind k, const struct fault_rec *r)
 {

@@ -146,6 +146,7 @@ int rec_write_header(struct rec_writer *w, const struct rec_header *h)
 		put_u16(&b, s->total);
 		put_str(&b, s->detail);
 	}
+	put_u32(&b, h->ncpu); /* appended: absent in older files */
 	return emit(w, REC_HEADER, &b);
 }
 
@@ -237,6 +238,20 @@ int rec_write_fault(struct rec_writer *w, const struct rec_fault *f)
 	put_u64(&b, m->past_by);
 	put_u64(&b, m->ago_ns);
 	return emit(w, REC_FAULT, &b);
+}
+
+int rec_write_iova_stacks(struct rec_writer *w, const struct iova_stack_snap *s, size_t n)
+{
+	struct wbuf b = {};
+
+	put_u32(&b, n);
+	put_u32(&b, sizeof(s->val) / 8); /* values per entry: the struct may grow */
+	for (size_t i = 0; i < n; i++) {
+		put_u32(&b, (__u32)s[i].key.dev);
+		put_u32(&b, (__u32)s[i].key.stack_id);
+		put_u64s(&b, &s[i].val, sizeof(s[i].val));
+	}
+	return emit(w, REC_IOVA_STACKS, &b);
 }
 
 int rec_write_end(struct rec_writer *w, __u64 end_mono_ns)
@@ -387,6 +402,8 @@ static int parse_header(struct rec_reader *r, struct cur *c)
 		if (h->nsources < REC_MAX_SOURCES)
 			h->sources[h->nsources++] = s;
 	}
+	if (!c->bad && c->n >= 4)
+		h->ncpu = get_u32(c);
 	if (c->bad)
 		return -1;
 	if (!r->ev_size || r->ev_size > STRUCT_MAX || !r->dev_size || r->dev_size > STRUCT_MAX ||
@@ -523,10 +540,40 @@ static int parse_fault(struct cur *c, struct rec_fault *f)
 	return 0;
 }
 
+static int parse_iova_stacks(struct cur *c, struct rec_item *it)
+{
+	__u32 n = get_u32(c), nvals = get_u32(c);
+	/* The fewest bytes an entry takes: ids and one byte per value. */
+	size_t each = 8 + (size_t)nvals;
+
+	it->iova = NULL;
+	it->niova = 0;
+	if (c->bad || nvals > ARRAY_MAX || n > c->n / each)
+		return -1;
+	it->iova = calloc(n ? n : 1, sizeof(*it->iova));
+	if (!it->iova)
+		return -1;
+	it->niova = n;
+	for (__u32 i = 0; i < n; i++) {
+		it->iova[i].key.dev = get_u32(c);
+		it->iova[i].key.stack_id = (__s32)get_u32(c);
+		get_u64s(c, (__u64 *)&it->iova[i].val, sizeof(it->iova[i].val) / 8, nvals);
+		if (it->iova[i].key.stack_id < -1)
+			c->bad = true;
+	}
+	if (c->bad) {
+		free(it->iova);
+		it->iova = NULL;
+		it->niova = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int rec_next(struct rec_reader *r, struct rec_item *it)
 {
-	static const char *const names[] = {"?",     "header",	 "device", "stack",
-					    "event", "snapshot", "end",	   "fault"};
+	static const char *const names[] = {"?",	"header", "device", "stack",	  "event",
+					    "snapshot", "end",	  "fault",  "iova stacks"};
 
 	for (;;) {
 		struct cur c = {r->buf + r->off, r->len - r->off, false};
@@ -584,6 +631,9 @@ int rec_next(struct rec_reader *r, struct rec_item *it)
 		case REC_FAULT:
 			bad = parse_fault(&p, &it->fault);
 			break;
+		case REC_IOVA_STACKS:
+			bad = parse_iova_stacks(&p, it);
+			break;
 		case REC_END:
 			it->end_mono_ns = get_u64(&p);
 			bad = p.bad;
@@ -596,7 +646,7 @@ int rec_next(struct rec_reader *r, struct rec_item *it)
 		}
 		if (bad)
 			return fail(r, "malformed recording: bad %s record at byte %llu",
-				    names[type < 8 ? type : 0], r->off);
+				    names[type < 9 ? type : 0], r->off);
 		r->off += 8 + plen;
 		r->nrecords++;
 		return 1;

@@ -14,6 +14,7 @@
  * REC_FAULT is one fault as `faults` decodes and correlates it while recording (struct fault_rec,
  * its mapping's map/unmap stacks as recording stack ids), or a kernel line about one (FE_PRINTED),
  * or an unreadable fault interrupt (FE_UNREAD); FE_IGNORE carries only the registers_read state;
+ * REC_IOVA_STACKS follows a snapshot: the IOVA allocations per (device id, recording stack id);
  * REC_END closes the file.
  * No kernel address is ever stored: stacks are symbol strings. A reader skips record types it
  * does not know; struct sizes in the header let it read files written with shorter or longer
@@ -45,6 +46,7 @@ enum rec_type {
 	REC_SNAPSHOT = 5,
 	REC_END = 6,
 	REC_FAULT = 7,
+	REC_IOVA_STACKS = 8,
 };
 
 struct rec_source {
@@ -62,6 +64,7 @@ struct rec_header {
 	__u32 interval_ms;
 	__u32 nsources;
 	struct rec_source sources[REC_MAX_SOURCES];
+	__u32 ncpu; /* possible CPUs (0 in files written before it was added) */
 };
 
 struct rec_device {
@@ -85,6 +88,8 @@ struct rec_item {
 		bool regs_ok;	/* VT-d records read from the registers (fault_events.regs_ok) */
 		struct fault_rec r; /* dev 0; match.m stack ids are recording stack ids */
 	} fault;
+	struct iova_stack_snap *iova; /* REC_IOVA_STACKS: key.dev a device id; free() it */
+	size_t niova;
 };
 
 struct rec_writer {
@@ -103,6 +108,8 @@ int rec_write_event(struct rec_writer *w, const struct it_event *e, const char *
 int rec_write_snapshot(struct rec_writer *w, const struct snapshot *s);
 /* f->r.match.m.{map,unmap}_stack_id must be recording stack ids; f->r.dev is not written. */
 int rec_write_fault(struct rec_writer *w, const struct rec_fault *f);
+/* s[].key.dev must be recording device ids, s[].key.stack_id recording stack ids (or -1). */
+int rec_write_iova_stacks(struct rec_writer *w, const struct iova_stack_snap *s, size_t n);
 int rec_write_end(struct rec_writer *w, __u64 end_mono_ns);
 
 struct rec_reader {

@@ -438,12 +438,91 @@ static void test_fault_records(void **state)
 	free(buf);
 }
 
+static void test_iova_stacks(void **state)
+{
+	struct iova_stack_snap in[2] = {
+	    {.key = {.dev = 1, .stack_id = 0},
+	     .val = {.allocs = 1200, .misses = 7, .ns = 1ULL << 40, .timed = 1199}},
+	    {.key = {.dev = 0, .stack_id = -1}, .val = {.allocs = 3}},
+	};
+	char *buf = NULL;
+	size_t n = 0, off;
+	FILE *fp = open_memstream(&buf, &n);
+	struct rec_writer w = {.f = fp};
+	struct rec_header h = {.start_mono_ns = 1000, .ncpu = 2};
+	struct rec_reader r;
+	struct rec_item *it = calloc(1, sizeof(*it));
+	unsigned char *b;
+	__u32 v;
+
+	assert_int_equal(rec_write_header(&w, &h), 0);
+	assert_int_equal(rec_write_iova_stacks(&w, in, 2), 0);
+	assert_int_equal(rec_write_end(&w, 4000), 0);
+	fclose(fp);
+	assert_int_equal(rec_reader_open(&r, buf, n), 0);
+	assert_int_equal(r.hdr.ncpu, 2);
+	assert_int_equal(rec_next(&r, it), 1);
+	assert_int_equal(it->type, REC_IOVA_STACKS);
+	assert_int_equal(it->niova, 2);
+	assert_int_equal(it->iova[0].key.dev, 1);
+	assert_int_equal(it->iova[0].key.stack_id, 0);
+	assert_int_equal(it->iova[0].val.allocs, 1200);
+	assert_int_equal(it->iova[0].val.misses, 7);
+	assert_true(it->iova[0].val.ns == 1ULL << 40);
+	assert_int_equal(it->iova[0].val.timed, 1199);
+	assert_int_equal(it->iova[1].key.stack_id, -1);
+	assert_int_equal(it->iova[1].val.allocs, 3);
+	free(it->iova);
+	off = record_at((unsigned char *)buf, n, 1);
+	/* Cuts inside it: the reader stops before it and says so. */
+	for (size_t cut = off + 1; cut < record_at((unsigned char *)buf, n, 2); cut++) {
+		assert_int_equal(read_all((unsigned char *)buf, cut, &r, NULL), 0);
+		assert_true(r.truncated);
+	}
+	b = malloc(n);
+	/* More entries than the record holds: malformed, no huge allocation. */
+	memcpy(b, buf, n);
+	v = htole32(0x7fffffff);
+	memcpy(b + off + 8, &v, 4);
+	assert_int_equal(read_all(b, n, &r, NULL), -1);
+	assert_non_null(strstr(r.err, "bad iova stacks record"));
+	/* An absurd number of values per entry. */
+	memcpy(b, buf, n);
+	memcpy(b + off + 12, &v, 4);
+	assert_int_equal(read_all(b, n, &r, NULL), -1);
+	/* A stack id below -1. */
+	memcpy(b, buf, n);
+	v = htole32((__u32)-7);
+	memcpy(b + off + 16 + 4, &v, 4);
+	assert_int_equal(read_all(b, n, &r, NULL), -1);
+	/* A header without ncpu (written before it was added) reads, ncpu 0. */
+	{
+		size_t hdr = record_at((unsigned char *)buf, n, 0);
+		__u32 plen;
+
+		memcpy(&plen, buf + hdr + 4, 4);
+		plen = htole32(le32toh(plen) - 4);
+		memcpy(b, buf, off - 4);
+		memcpy(b + hdr + 4, &plen, 4);
+		memcpy(b + off - 4, buf + off, n - off);
+		assert_int_equal(rec_reader_open(&r, b, n - 4), 0);
+		assert_int_equal(r.hdr.ncpu, 0);
+		assert_int_equal(rec_next(&r, it), 1);
+		assert_int_equal(it->niova, 2);
+		free(it->iova);
+	}
+	free(b);
+	free(it);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),	       cmocka_unit_test(test_cut_everywhere),
 	    cmocka_unit_test(test_foreign_and_future), cmocka_unit_test(test_corrupt_records),
 	    cmocka_unit_test(test_shorter_structs),    cmocka_unit_test(test_fault_records),
+	    cmocka_unit_test(test_iova_stacks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
