@@ -145,8 +145,9 @@ static unsigned long str_hash(const char *s)
 	return h;
 }
 
-/* Recording id of a kernel stack, by its symbols (the kernel may reuse a stack id); -1 if none. */
-static __s32 stack_id(struct recorder *r, __s32 kid)
+/* Recording id of a kernel stack, by its symbols (the kernel may reuse a stack id); -1 if none.
+ * refresh: read the kernel's symbols again first if modules came or went. */
+static __s32 stack_id_sym(struct recorder *r, __s32 kid, bool refresh)
 {
 	struct stack_ids *s = &r->stacks;
 	char buf[REC_STACK_MAX];
@@ -154,7 +155,8 @@ static __s32 stack_id(struct recorder *r, __s32 kid)
 
 	if (kid < 0)
 		return -1;
-	collector_refresh_symbols(r->c); /* the module in the stack may be new since the poll */
+	if (refresh)
+		collector_refresh_symbols(r->c);
 	collector_stack(r->c, kid, buf, sizeof(buf));
 	h = str_hash(buf);
 	for (size_t i = 0; i < s->n; i++)
@@ -178,6 +180,12 @@ static __s32 stack_id(struct recorder *r, __s32 kid)
 	s->hash[s->n] = h;
 	check_write(r, rec_write_stack(&r->w, s->n, buf));
 	return s->n++;
+}
+
+/* The module in an event's stack may be new since the poll. */
+static __s32 stack_id(struct recorder *r, __s32 kid)
+{
+	return stack_id_sym(r, kid, true);
 }
 
 static void write_event(struct recorder *r, const struct it_event *in)
@@ -255,9 +263,10 @@ static void write_iova_stacks(struct recorder *r)
 
 	if (collector_iova_stacks(r->c, &st, &n))
 		return;
+	collector_refresh_symbols(r->c); /* once for the table */
 	for (size_t i = 0; i < n; i++) {
 		st[i].key.dev = dev_id(r, st[i].key.dev);
-		st[i].key.stack_id = stack_id(r, st[i].key.stack_id);
+		st[i].key.stack_id = stack_id_sym(r, st[i].key.stack_id, false);
 	}
 	check_write(r, rec_write_iova_stacks(&r->w, st, n));
 	free(st);

@@ -77,7 +77,8 @@ static void top_culprit(const struct iova_view *v, __u64 dev, bool all, char *bu
 	buf[0] = 0;
 	if (iova_top_stacks(v->stacks, v->nstacks, dev, all, IOVA_BY_ALLOCS, 1, idx) == 1)
 		iova_stack_culprit(
-		    buf, len, iovaview_stack_text(v, v->stacks[idx[0]].key.stack_id, st, sizeof(st)));
+		    buf, len,
+		    iovaview_stack_text(v, v->stacks[idx[0]].key.stack_id, st, sizeof(st)));
 }
 
 static int row_advice(const struct iova_view *v, const struct iova_row *r, bool all,
@@ -265,13 +266,13 @@ static void merge_same_stacks(struct iova_view *v)
 	if (!texts)
 		return;
 	for (size_t i = 0; i < v->nstacks; i++)
-		texts[i] = strdup(iovaview_stack_text(v, v->stacks[i].key.stack_id, buf, sizeof(buf)));
+		texts[i] =
+		    strdup(iovaview_stack_text(v, v->stacks[i].key.stack_id, buf, sizeof(buf)));
 	v->nstacks = iova_stacks_merge(v->stacks, texts, v->nstacks);
 	for (size_t i = 0; i < v->nstacks; i++)
 		free(texts[i]);
 	free(texts);
 }
-
 
 void iovaview_deltas(struct iova_view *v, const struct iova_stack_snap *cur, size_t ncur,
 		     const struct iova_stack_snap *prev, size_t nprev)
