@@ -13,8 +13,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (rec_reader_open(&r, data, size))
 		return 0;
-	while (rec_next(&r, &it) > 0)
+	while (rec_next(&r, &it) > 0) {
 		if (it.type == REC_SNAPSHOT)
 			snapshot_free(&it.snap);
+		if (it.type == REC_IOVA_STACKS)
+			free(it.iova);
+	}
 	return 0;
 }
