@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct fe_dev {
 	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
 	__u64 dev;
-	unsigned gen; /* of maps */
+	unsigned gen;  /* of maps */
+	__u64 scan_ns; /* when maps were read (CLOCK_MONOTONIC, the BPF clock) */
 	struct fm_mapping *maps;
 	size_t nmaps, cap;
 };
@@ -152,7 +154,13 @@ static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec
 		r->match.kind = FM_NONE;
 		return;
 	}
-	if (d->gen != fe->gen) {
+	/* The maps read earlier in this poll do, unless the fault came after they were read (a
+	 * busy reader drains faults that happened seconds apart in one poll). */
+	if (d->gen != fe->gen || r->ts_ns > d->scan_ns) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		d->scan_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 		d->nmaps = 0;
 		collector_live_scan(fe->c, d->dev, add_live, d);
 		/* Every recent unmap, also of an IOVA mapped again since; else the last one of
