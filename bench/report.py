@@ -15,6 +15,7 @@ import sys
 CONFIGS = [
     ("bare", "bare (no tracing)"),
     ("top", "`iommutrace top --batch` (all sources)"),
+    ("top_nostacks", "`iommutrace top --batch --no-stacks`"),
     ("check", "`iommutrace check`"),
     ("bpftrace", "bpftrace, equivalent script (`bench/iommu.bt`)"),
     ("floor", "empty BPF programs on iommutrace's hooks (floor)"),
@@ -119,17 +120,33 @@ def loop_section(k, goals):
     return "\n".join(out)
 
 
-def floor_key(p):
-    """(entry|exit, hook symbol tail) for matching a program with the floor's program on the
-    same hook. iommutrace: fentry_HOOK/fexit_HOOK/...; raw_tp programs are named after the hook;
-    bpftrace names its programs after the probe (kfunc/kretfunc/tracepoint + target)."""
-    n = p["name"]
-    for pre, kind in (("fentry_", "entry"), ("kprobe_", "entry"), ("fexit_", "exit"),
-                      ("kretprobe_", "exit"), ("kretfunc", "exit"), ("kfunc", "entry"),
-                      ("kretprobe", "exit"), ("kprobe", "entry"), ("tracepoint", "tp")):
-        if n.startswith(pre):
-            return kind, n[len(pre):].lstrip("_:")
-    return "tp", n
+def hook_symbols(k):
+    """iommutrace hook key -> kernel symbol (tracepoints: the event name), from the probe."""
+    pr = k.of("probe")
+    out = {}
+    for h in (pr[0]["hooks"] if pr else []):
+        sym = h.get("symbol") or ""
+        out[h["hook"]] = sym.split(":")[-1]
+    return out
+
+
+def it_prog_symbol(name, syms):
+    """The kernel symbol an iommutrace program is attached to: programs are fentry_HOOK,
+    fexit_HOOK, kprobe_HOOK, kretprobe_HOOK, or HOOK for tracepoints."""
+    for pre in ("fentry_", "fexit_", "kprobe_", "kretprobe_", ""):
+        if name.startswith(pre) and name[len(pre):] in syms:
+            return syms[name[len(pre):]]
+    return None
+
+
+def floor_by_symbol(floor):
+    """bpftrace names a program after its probe's target, cut at 15 characters (kfunc and
+    kretfunc alike): symbol prefix -> ns per run of each matching empty program."""
+    out = {}
+    for p in floor:
+        if p["run_cnt"]:
+            out.setdefault(p["name"], []).append(p["run_time_ns"] / p["run_cnt"])
+    return out
 
 
 def stats_section(k, goals):
@@ -139,35 +156,34 @@ def stats_section(k, goals):
     by = {}
     for p in ps:
         by.setdefault(p["set"], []).append(p)
+    syms = hook_symbols(k)
+    floors = floor_by_symbol(by.get("floor", []))
     out = []
-    floor = by.get("floor", [])
-    floor_avg = [p["run_time_ns"] / p["run_cnt"] for p in floor if p["run_cnt"]]
-    floor_med = statistics.median(floor_avg) if floor_avg else None
-    for s in ("top", "check", "bpftrace", "floor"):
+    for s in ("top", "top_nostacks", "check", "bpftrace", "floor"):
         if s not in by:
             continue
         rows = []
-        for p in sorted(by[s], key=lambda p: -p["run_cnt"]):
+        for p in sorted(by[s], key=lambda p: (-p["run_cnt"], p["name"])):
             avg = p["run_time_ns"] / p["run_cnt"]
-            ratio = avg / floor_med if floor_med and s != "floor" else None
-            rows.append(["`%s`" % p["name"], p["prog_type"], "{:,}".format(p["run_cnt"]),
-                         fmt_ns(avg), fmt_ratio(ratio), p.get("recursion_misses", 0)])
+            sym = it_prog_symbol(p["name"], syms) if s in ("top", "top_nostacks", "check") else p["name"]
+            fl = floors.get((sym or "")[:15]) if s != "floor" else None
+            floor_ns = statistics.median(fl) if fl else None
+            ratio = avg / floor_ns if floor_ns else None
+            rows.append(["`%s`" % p["name"], sym or "?", p["prog_type"],
+                         "{:,}".format(p["run_cnt"]), fmt_ns(avg), fmt_ns(floor_ns),
+                         fmt_ratio(ratio), p.get("recursion_misses", 0)])
             if s == "top" and ratio is not None and p["run_cnt"] >= 100:
                 goals.append((k.name, "per hook: `%s` within 2x the empty program" % p["name"],
                               ratio <= GOAL_FLOOR_RATIO,
-                              "%s ns vs floor %s ns per run" % (fmt_ns(avg), fmt_ns(floor_med))))
+                              "%s ns vs floor %s ns per run" % (fmt_ns(avg), fmt_ns(floor_ns))))
         label = dict(CONFIGS).get(s, s)
         out.append("%s:\n" % label)
-        out.append(table(["program", "type", "runs", "ns per run", "vs floor", "recursion misses"],
-                         rows))
+        out.append(table(["program", "hook", "type", "runs", "ns per run",
+                          "empty program, same hook", "vs floor", "recursion misses"], rows))
         out.append("")
-    if floor_med is not None:
-        out.append("Floor: median %s ns per run over %d empty programs (range %s-%s)." %
-                   (fmt_ns(floor_med), len(floor_avg), fmt_ns(min(floor_avg)),
-                    fmt_ns(max(floor_avg))))
     fs = k.of("floor_script")
     if fs:
-        out.append("\n<details><summary>floor script</summary>\n\n```\n%s\n```\n</details>\n" %
+        out.append("<details><summary>floor script</summary>\n\n```\n%s\n```\n</details>\n" %
                    fs[0]["text"])
     return "\n".join(out)
 
@@ -184,6 +200,7 @@ def startup_section(k, goals):
                             "print, detach (process start to exit)",
         "top": "`iommutrace top --batch -i 1s` until its first interval is printed "
                "(includes the 1 s interval)",
+        "top_nostacks": "the same with `--no-stacks`",
         "check": "`iommutrace check` until it says it is watching",
         "bpftrace": "bpftrace `bench/iommu.bt` until its BEGIN probe ran (after attaching)",
         "floor": "bpftrace floor script until BEGIN",
@@ -297,7 +314,7 @@ def main():
     o.append("- **Under TCG every absolute number is inflated** (a kprobe or a trampoline costs "
              "microseconds, not nanoseconds). What carries over to hardware is the comparison: "
              "all configurations run in one boot, one after the other, in alternating order "
-             "(round 2 runs them in reverse), and the tables give the best and the median of all "
+             "(even rounds run them in reverse; the fault storm runs between rounds 1 and 2), and the tables give the best and the median of all "
              "samples. Other work on the same 2 cores (see the load average) adds noise that hits "
              "every configuration alike only on average.")
     o.append("- Method: the bench module times N back-to-back pairs in the kernel "
@@ -344,6 +361,11 @@ def main():
         if un:
             o.append("### Not measured on this kernel\n")
             o.extend("- %s: %s" % (u["config"], u["why"]) for u in un)
+            o.append("")
+        notes = k.of("note")
+        if notes:
+            o.append("### Notes from the run\n")
+            o.extend("- %s" % n["what"] for n in notes)
             o.append("")
         o.append("<details><summary>raw loop samples</summary>\n")
         o.append(raw_section(k))
