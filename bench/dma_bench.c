@@ -5,13 +5,13 @@
  * Binds QEMU's edu device (PCI 1234:11e8) and runs DMA API and IOVA allocator loops through the
  * real IOMMU on request, timing them. One load serves any number of rounds:
  *
- *   echo "map 20000"   > /sys/kernel/debug/iommutrace_bench/run   N dma_map_single +
- *                                                                 dma_unmap_single pairs (4 KiB)
- *   echo "iova 20000"  > .../run   N alloc_iova_fast + free_iova_fast pairs on a private domain
- *   echo "hold 100000" > .../run   map N buffers and keep them mapped (live mappings)
- *   echo "release"     > .../run   unmap everything "hold" mapped
- *   echo "fault 5000"  > .../run   N report_iommu_fault() calls for the device (iommu:io_page_fault)
- *   cat .../run                    the last result: "op=map n=20000 ns=123456789 ns_per_op=6172"
+ *   cd /sys/kernel/debug/iommutrace_bench
+ *   echo "map 20000"   > run   N dma_map_single + dma_unmap_single pairs (4 KiB)
+ *   echo "iova 20000"  > run   N alloc_iova_fast + free_iova_fast pairs on a private domain
+ *   echo "hold 100000" > run   map N buffers and keep them mapped (live mappings)
+ *   echo "release"     > run   unmap everything "hold" mapped
+ *   echo "fault 5000"  > run   N report_iommu_fault() calls (iommu:io_page_fault)
+ *   cat run                    the last result: "op=map n=20000 ns=123456789 ns_per_op=6172"
  *
  * The device itself never makes DMA here, so its DMA mask is raised to 64 bits: that gives the
  * IOVA space for a million live mappings (edu's real 28-bit mask holds 64k pages).
