@@ -363,6 +363,16 @@ def main():
                      "pairs per sample, %s rounds x %s samples per configuration. Taken %s.\n" %
                      (e["cpu"], e["ncpu"], e["mem_kb"] // 1024, e["iommutrace"], e["bpftrace"],
                       e["perf"], e["map_n"], e["iova_n"], e["rounds"], e["reps"], e["date"]))
+        pr = k.of("probe")
+        if pr:
+            srcs = {}
+            for h in pr[0]["hooks"]:
+                srcs[h["source"]] = srcs.get(h["source"], 0) + 1
+            o.append("iommutrace attached %d hooks here: %s (fentry: %s%s).\n" %
+                     (len(pr[0]["hooks"]),
+                      ", ".join("%d %s" % (n, s) for s, n in sorted(srcs.items())),
+                      pr[0].get("fentry") or "not reported",
+                      "; " + pr[0]["note"] if pr[0].get("note") else ""))
         o.append("### Map/unmap and IOVA loops\n")
         o.append(loop_section(k, goals))
         o.append(perf_section(k))
