@@ -75,6 +75,7 @@ $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
 # --- kernel modules ------------------------------------------------------------------------------
 # Each kernel gets its own copy of the sources: Kbuild writes objects next to them.
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h tests/drivers/*.c tests/drivers/*.h)
+KMOD_SRCS += $(wildcard bench/*.c)
 ifdef KDIR
 kmod:
 	@$(MAKE) --no-print-directory kmod-one KDIR_ONE=$(KDIR) KNAME=custom
