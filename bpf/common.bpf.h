@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "iommutrace.h"
+#include <asm-generic/errno-base.h> /* E2BIG */
 
 #ifdef IT_DEFINE_MAPS
 #define IT_MAP
@@ -283,7 +284,9 @@ static __always_inline struct it_dom_stats *it_dom(__u64 dom, __u64 dev)
 	s = bpf_map_lookup_elem(&dom_zero, &zero);
 	if (!s)
 		return 0;
-	if (bpf_map_update_elem(&dom_stats, &key, s, BPF_NOEXIST) && (dom || dev)) {
+	/* Only a full table sends the entry to (0, 0). (Not "dom || dev": dom may be a typed
+	 * kernel pointer under fexit, and the verifier refuses OR-ing it with a scalar.) */
+	if (bpf_map_update_elem(&dom_stats, &key, s, BPF_NOEXIST) == -E2BIG) {
 		it_count(IT_C_DOM_OVERFLOW);
 		key.dom = 0;
 		key.dev = 0;
