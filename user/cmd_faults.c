@@ -150,12 +150,12 @@ int cmd_faults(int argc, char **argv)
 			"iommutrace faults: VT-d fault handler not hooked (%s): VT-d faults "
 			"are seen only as the kernel prints them\n",
 			c.plan.hooks[IT_FN_DMAR_FAULT].reason);
-	fprintf(stderr, "iommutrace faults: watching; %s\n",
-		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	faultview_init(&st.v, stack_src_collector(&c), a.json, a.threshold,
 		       (__u64)a.window_ms * 1000000ULL,
 		       clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
-	cli_install_signals();
+	cli_install_signals(); /* before "watching": scripts signal as soon as they read it */
+	fprintf(stderr, "iommutrace faults: watching; %s\n",
+		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	start = last_sum = clock_ns(CLOCK_MONOTONIC);
 	while (!g_stop) {
 		__u64 now = clock_ns(CLOCK_MONOTONIC);
