@@ -145,11 +145,16 @@ IT_MAP struct {
 	__type(value, __u64);
 } unmap_hist_pos SEC(".maps");
 
+/*
+ * Kernel stacks of maps (and, for faults, unmaps). A stack whose hash bucket is taken by another
+ * stack is lost (bpf_get_stackid without REUSE: ids already handed out must stay valid), so the
+ * table is wide — 64 Ki buckets — and frames are capped at 64 to keep it at 32 MiB.
+ */
 IT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 127 * sizeof(__u64));
+	__uint(value_size, IT_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
 IT_MAP struct {

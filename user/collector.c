@@ -527,7 +527,7 @@ int collector_iova_stacks(struct collector *c, struct iova_stack_snap **out, siz
 
 const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size_t len)
 {
-	__u64 ips[127] = {};
+	__u64 ips[IT_STACK_DEPTH] = {};
 	size_t n = 0;
 	int depth = 0;
 
@@ -537,7 +537,7 @@ const char *collector_stack(struct collector *c, __s32 stack_id, char *buf, size
 		return buf;
 	if (!c->ksyms)
 		c->ksyms = ksyms_load();
-	while (depth < 127 && ips[depth])
+	while (depth < IT_STACK_DEPTH && ips[depth])
 		depth++;
 	/* Outermost first, as flame graphs read them; the innermost tracing frames dropped, and a
 	 * function repeated by its trampoline shown once. */
