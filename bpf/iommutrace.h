@@ -17,7 +17,7 @@
 #define IT_CTX_DEPTH		 4  /* nested DMA/IOVA calls tracked per CPU */
 #define IT_SG_MAX		 64 /* scatterlist entries walked per sg map/unmap */
 #define IT_NAME_LEN		 32
-#define IT_STACK_DEPTH		 64 /* frames kept per kernel stack */
+#define IT_STACK_DEPTH		 64  /* frames kept per kernel stack */
 #define IT_FRCD_MAX		 32  /* VT-d fault recording registers read per interrupt */
 #define IT_TEXT_LEN		 192 /* kernel log line carried by IT_EV_CONSOLE */
 #define IT_PASID_NONE		 0xffffffffu
