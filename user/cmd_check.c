@@ -210,7 +210,7 @@ int cmd_check(int argc, char **argv)
 		return EXIT_USAGE;
 	st.c = &c;
 	cli_collector_opts()->track_modules = true;
-	cli_collector_opts()->unmap_history = 65536; /* faults inside mappings */
+	fault_events_collector_opts(cli_collector_opts(), false); /* faults inside mappings */
 	r = cli_open_collector(&c, on_event, &st);
 	if (r)
 		return r;

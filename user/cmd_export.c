@@ -396,7 +396,7 @@ int cmd_export(int argc, char **argv)
 		return EXIT_USAGE;
 	x.c = &c;
 	cli_collector_opts()->bpf_stats = a.bpf_stats;
-	cli_collector_opts()->unmap_history = 65536; /* decoding faults matches them to mappings */
+	fault_events_collector_opts(cli_collector_opts(), false); /* faults by reason */
 	r = cli_open_collector(&c, on_event, &x);
 	if (r)
 		return r;

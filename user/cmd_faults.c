@@ -136,8 +136,7 @@ int cmd_faults(int argc, char **argv)
 		return EXIT_USAGE;
 	st.c = &c;
 	cli_collector_opts()->track_modules = true;
-	cli_collector_opts()->unmap_stacks = true;
-	cli_collector_opts()->unmap_history = 65536;
+	fault_events_collector_opts(cli_collector_opts(), true);
 	r = cli_open_collector(&c, on_event, &st);
 	if (r)
 		return r;

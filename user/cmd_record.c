@@ -10,6 +10,7 @@
  */
 #include "checkview.h"
 #include "cli.h"
+#include "fault_events.h"
 #include "devices.h"
 #include "recording.h"
 
@@ -349,9 +350,7 @@ int cmd_record(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	cli_collector_opts()->track_modules = true;
-	cli_collector_opts()->unmap_stacks =
-	    true; /* as `faults`: who unmapped a faulting address */
-	cli_collector_opts()->unmap_history = 65536;
+	fault_events_collector_opts(cli_collector_opts(), true); /* as `faults` */
 	ret = cli_open_collector(&c, on_event, &r);
 	if (ret) {
 		fclose(r.w.f);

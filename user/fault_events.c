@@ -19,6 +19,15 @@ struct fe_dev {
 	size_t nmaps, cap;
 };
 
+#define FE_UNMAP_HISTORY 65536 /* unmaps kept for matching late-read faults */
+
+void fault_events_collector_opts(struct collector_opts *o, bool name_unmapper)
+{
+	o->unmap_history = FE_UNMAP_HISTORY;
+	if (name_unmapper)
+		o->unmap_stacks = true;
+}
+
 void fault_events_init(struct fault_events *fe, struct collector *c)
 {
 	memset(fe, 0, sizeof(*fe));

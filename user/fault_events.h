@@ -41,6 +41,9 @@ struct fault_events {
 	__u64 irqs_unread; /* fault interrupts whose records could not be read */
 };
 
+/* The collector options fault correlation needs, set before the collector opens: the unmap
+ * history; with name_unmapper, also the stack of every unmap (who unmapped a faulting address). */
+void fault_events_collector_opts(struct collector_opts *o, bool name_unmapper);
 void fault_events_init(struct fault_events *fe, struct collector *c);
 void fault_events_free(struct fault_events *fe);
 /* Call after each collector_poll(): mapping snapshots taken before are stale. */
