@@ -93,8 +93,13 @@ static error_t collector_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const struct argp collector_argp = {
+static const struct argp collector_argp = {
     collector_options, collector_parse, NULL, NULL, NULL, NULL, NULL};
+
+const struct argp_child cli_collector_children[] = {
+    {&collector_argp, 0, "Collector options:", 0},
+    {0},
+};
 
 int cli_open_collector(struct collector *c, collector_event_fn fn, void *ctx)
 {
@@ -138,6 +143,30 @@ long argp_duration(struct argp_state *state, const char *opt, const char *arg, b
 		argp_error(state, "%s takes a %sduration such as 2s or 500ms", opt,
 			   positive ? "positive " : "");
 	return ms;
+}
+
+error_t cli_parse_common(struct argp_state *state, struct cli_common *c, int key, char *arg)
+{
+	switch (key) {
+	case 'd':
+		c->duration_ms = argp_duration(state, "--duration", arg, true);
+		break;
+	case 'i':
+		c->interval_ms = argp_duration(state, "--interval", arg, true);
+		break;
+	case 'D':
+		c->device = arg;
+		break;
+	case 'j':
+		c->json = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
 }
 
 __u64 cli_now_ns(void)

@@ -19,8 +19,9 @@ struct command {
 
 extern int g_verbose;
 
-/* argp child with the collector options (--max-mappings, --kprobe, ...). */
-extern const struct argp collector_argp;
+/* The children of a tracing command's argp: the collector options (--max-mappings, --kprobe,
+ * --source, ...) under their own heading. */
+extern const struct argp_child cli_collector_children[];
 /* The collector options those parsed (defaults until then). */
 struct collector_opts *cli_collector_opts(void);
 
@@ -32,6 +33,36 @@ long parse_duration_ms(const char *s);
 /* Parse a duration option for argp: errors out (exit 2) naming the option if it is malformed or,
  * with positive, not above zero. */
 long argp_duration(struct argp_state *state, const char *opt, const char *arg, bool positive);
+
+/*
+ * Options the tracing commands share, with one meaning everywhere. A command lists the ones it
+ * takes in its options (CLI_OPT_*; the help text is its own), keeps a struct cli_common in its
+ * arguments and hands the keys its parser does not know to cli_parse_common().
+ */
+struct cli_common {
+	long duration_ms;   /* -d, --duration: 0 = until interrupted */
+	long interval_ms;   /* -i, --interval: 0 = the command's default */
+	const char *device; /* -D, --device BDF: NULL = every device */
+	bool json;	    /* -j, --json */
+};
+#define CLI_OPT_DURATION                                                                           \
+	{                                                                                          \
+		"duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0   \
+	}
+#define CLI_OPT_INTERVAL(doc)                                                                      \
+	{                                                                                          \
+		"interval", 'i', "DURATION", 0, (doc), 0                                           \
+	}
+#define CLI_OPT_DEVICE(doc)                                                                        \
+	{                                                                                          \
+		"device", 'D', "BDF", 0, (doc), 0                                                  \
+	}
+#define CLI_OPT_JSON(doc)                                                                          \
+	{                                                                                          \
+		"json", 'j', NULL, 0, (doc), 0                                                     \
+	}
+/* The shared keys, and an error for any positional argument; ARGP_ERR_UNKNOWN for the rest. */
+error_t cli_parse_common(struct argp_state *state, struct cli_common *c, int key, char *arg);
 
 /* CLOCK_MONOTONIC in ns. */
 __u64 cli_now_ns(void);

@@ -17,10 +17,9 @@
 #include <time.h>
 
 struct check_args {
-	bool json;
-	long duration_ms; /* 0: until interrupted */
+	struct cli_common common;
 	long leak_age_ms; /* 0: no age check */
-	const char *device, *driver;
+	const char *driver;
 };
 
 /* What sysfs says about a device, looked up once per device, not once per event. */
@@ -39,12 +38,12 @@ struct check_state {
 };
 
 static const struct argp_option check_options[] = {
-    {"duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0},
-    {"device", 'D', "BDF", 0, "Only findings for this device (e.g. 0000:00:03.0)", 0},
+    CLI_OPT_DURATION,
+    CLI_OPT_DEVICE("Only findings for this device (e.g. 0000:00:03.0)"),
     {"driver", 'r', "NAME", 0, "Only findings for devices bound to this driver", 0},
     {"leak-age", 'a', "DURATION", 0,
      "At the end, also report mappings live for longer than DURATION as leaks", 0},
-    {"json", 'j', NULL, 0, "One JSON object per finding", 0},
+    CLI_OPT_JSON("One JSON object per finding"),
     {0},
 };
 
@@ -53,26 +52,14 @@ static error_t check_parse(int key, char *arg, struct argp_state *state)
 	struct check_args *a = state->input;
 
 	switch (key) {
-	case 'd':
-		a->duration_ms = argp_duration(state, "--duration", arg, true);
-		break;
 	case 'a':
 		a->leak_age_ms = argp_duration(state, "--leak-age", arg, true);
-		break;
-	case 'D':
-		a->device = arg;
 		break;
 	case 'r':
 		a->driver = arg;
 		break;
-	case 'j':
-		a->json = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_parse_common(state, &a->common, key, arg);
 	}
 	return 0;
 }
@@ -188,14 +175,12 @@ static __u64 mono_ns(void)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
-						     {0}};
 	const struct argp argp = {check_options,
 				  check_parse,
 				  NULL,
 				  "Find DMA API misuse live (the CONFIG_DMA_API_DEBUG checks on a "
 				  "stock kernel). Exit status 1 if anything is found.",
-				  children,
+				  cli_collector_children,
 				  NULL,
 				  NULL};
 	struct check_args a = {};
@@ -234,10 +219,10 @@ int cmd_check(int argc, char **argv)
 	/* Handlers first: scripts send SIGINT as soon as they read "watching". */
 	cli_install_signals();
 	fprintf(stderr, "iommutrace check: watching; %s\n",
-		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
+		a.common.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	start = mono_ns();
-	while (!g_stop &&
-	       (!a.duration_ms || (mono_ns() - start) / 1000000 < (__u64)a.duration_ms)) {
+	while (!g_stop && (!a.common.duration_ms ||
+			   (mono_ns() - start) / 1000000 < (__u64)a.common.duration_ms)) {
 		collector_poll(&c, 200);
 		fault_events_next_poll(&st.fe);
 	}
@@ -253,10 +238,10 @@ int cmd_check(int argc, char **argv)
 		ls.now_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 		collector_live_scan(&c, 0, leak_one, &ls);
 	}
-	findings_filter(&st.f, a.device, a.driver);
+	findings_filter(&st.f, a.common.device, a.driver);
 	findings_sort(&st.f);
 	collector_snapshot(&c, &snap);
-	check_print(&view, &st.f, a.json, (end - start) / 1e9);
+	check_print(&view, &st.f, a.common.json, (end - start) / 1e9);
 	if (snap.counters[IT_C_RB_DROPPED] || snap.counters[IT_C_LIVE_OVERFLOW])
 		fprintf(
 		    stderr,

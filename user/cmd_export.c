@@ -29,10 +29,9 @@
 #define MAX_FAULT_SERIES 512 /* {device, reason} pairs kept; more count as reason "other" */
 
 struct export_args {
+	struct cli_common common;
 	const char *listen; /* NULL: default unless --textfile */
 	const char *textfile_dir;
-	long interval_ms;
-	long duration_ms;
 	long max_devices;
 	bool bpf_stats;
 	struct sockaddr_storage addr;
@@ -66,8 +65,8 @@ static const struct argp_option export_options[] = {
      "Write DIR/iommutrace.prom every interval (atomic rename) for node_exporter; no HTTP "
      "server unless --listen is given too",
      0},
-    {"interval", 'i', "DURATION", 0, "Refresh interval (default 1s)", 0},
-    {"duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0},
+    CLI_OPT_INTERVAL("Refresh interval (default 1s)"),
+    CLI_OPT_DURATION,
     {"max-devices", OPT_MAX_DEVICES, "N", 0,
      "Label at most N devices; the least busy are summed as device=\"other\" (default 32)", 0},
     {"bpf-stats", OPT_BPF_STATS, NULL, 0,
@@ -128,12 +127,6 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 	case 't':
 		a->textfile_dir = arg;
 		break;
-	case 'i':
-		a->interval_ms = argp_duration(state, "--interval", arg, true);
-		break;
-	case 'd':
-		a->duration_ms = argp_duration(state, "--duration", arg, true);
-		break;
 	case OPT_MAX_DEVICES:
 		a->max_devices = strtol(arg, &end, 10);
 		if (*end || end == arg || a->max_devices < 1 || a->max_devices > 4096)
@@ -141,9 +134,6 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BPF_STATS:
 		a->bpf_stats = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
 		if (!a->listen && !a->textfile_dir)
@@ -157,7 +147,7 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 				   a->textfile_dir, strerror(errno));
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_parse_common(state, &a->common, key, arg);
 	}
 	return 0;
 }
@@ -373,8 +363,6 @@ static __u64 mono_ms(void)
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
-						     {0}};
 	const struct argp argp = {
 	    export_options,
 	    export_parse,
@@ -382,10 +370,10 @@ int cmd_export(int argc, char **argv)
 	    "Export per-device DMA, IOVA, fault and DMA API issue counters as "
 	    "Prometheus/OpenMetrics metrics: an HTTP endpoint (/metrics) and/or "
 	    "a node_exporter textfile.",
-	    children,
+	    cli_collector_children,
 	    NULL,
 	    NULL};
-	struct export_args a = {.interval_ms = 1000, .max_devices = 32};
+	struct export_args a = {.common.interval_ms = 1000, .max_devices = 32};
 	struct exporter x = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct MHD_Daemon *d = NULL;
 	struct collector c;
@@ -430,10 +418,11 @@ int cmd_export(int argc, char **argv)
 	}
 	if (a.textfile_dir)
 		fprintf(stderr, "iommutrace export: writing %s/iommutrace.prom every %.1fs\n",
-			a.textfile_dir, a.interval_ms / 1000.0);
+			a.textfile_dir, a.common.interval_ms / 1000.0);
 	start = mono_ms();
 	next = start;
-	while (!g_stop && (!a.duration_ms || mono_ms() - start < (__u64)a.duration_ms)) {
+	while (!g_stop &&
+	       (!a.common.duration_ms || mono_ms() - start < (__u64)a.common.duration_ms)) {
 		if (mono_ms() >= next) {
 			if (collector_snapshot(&c, &s) == 0 && refresh(&x, &a, &s))
 				fprintf(stderr, "iommutrace export: out of memory\n");
@@ -445,9 +434,9 @@ int cmd_export(int argc, char **argv)
 				r = EXIT_ERROR;
 				break;
 			}
-			next += a.interval_ms;
+			next += a.common.interval_ms;
 			if (mono_ms() > next)
-				next = mono_ms() + a.interval_ms;
+				next = mono_ms() + a.common.interval_ms;
 		}
 		collector_poll(&c, 100);
 		fault_events_next_poll(&x.fe);

@@ -19,10 +19,7 @@
 #include <time.h>
 
 struct faults_args {
-	bool json;
-	long duration_ms; /* 0: until interrupted */
-	long interval_ms; /* 0: summary at the end only */
-	const char *device;
+	struct cli_common common;
 	double threshold; /* faults/s */
 	long window_ms;
 };
@@ -35,12 +32,12 @@ struct faults_state {
 };
 
 static const struct argp_option faults_options[] = {
-    {"duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0},
-    {"interval", 'i', "DURATION", 0, "Also print the per-device summary every DURATION", 0},
-    {"device", 'D', "BDF", 0, "Only faults of this device (e.g. 0000:00:03.0)", 0},
+    CLI_OPT_DURATION,
+    CLI_OPT_INTERVAL("Also print the per-device summary every DURATION"),
+    CLI_OPT_DEVICE("Only faults of this device (e.g. 0000:00:03.0)"),
     {"storm-threshold", 't', "N", 0, "Faults per second that make a storm (default 5)", 0},
     {"window", 'w', "DURATION", 0, "Window the fault rate is measured over (default 2s)", 0},
-    {"json", 'j', NULL, 0, "One JSON object per fault, then one fault_summary per device", 0},
+    CLI_OPT_JSON("One JSON object per fault, then one fault_summary per device"),
     {0},
 };
 
@@ -50,33 +47,18 @@ static error_t faults_parse(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
-	case 'd':
-		a->duration_ms = argp_duration(state, "--duration", arg, true);
-		break;
-	case 'i':
-		a->interval_ms = argp_duration(state, "--interval", arg, true);
-		break;
 	case 'w':
 		a->window_ms = argp_duration(state, "--window", arg, true);
 		if (a->window_ms < 125 || a->window_ms > 8000)
 			argp_error(state, "--window must be between 125ms and 8s");
-		break;
-	case 'D':
-		a->device = arg;
 		break;
 	case 't':
 		a->threshold = strtod(arg, &end);
 		if (end == arg || *end || !(a->threshold > 0))
 			argp_error(state, "--storm-threshold: '%s' is not a positive number", arg);
 		break;
-	case 'j':
-		a->json = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_parse_common(state, &a->common, key, arg);
 	}
 	return 0;
 }
@@ -91,7 +73,7 @@ static __u64 clock_ns(clockid_t id)
 
 static bool wanted(const struct faults_state *st, const char *device)
 {
-	return !st->a->device || strcmp(st->a->device, device) == 0;
+	return !st->a->common.device || strcmp(st->a->common.device, device) == 0;
 }
 
 static void on_event(void *ctx, const struct it_event *e)
@@ -113,8 +95,6 @@ static void print_summary(struct faults_state *st, const struct snapshot *snap, 
 
 int cmd_faults(int argc, char **argv)
 {
-	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
-						     {0}};
 	const struct argp argp = {
 	    faults_options,
 	    faults_parse,
@@ -122,7 +102,7 @@ int cmd_faults(int argc, char **argv)
 	    "Show IOMMU faults per device: exact counts (also those the kernel "
 	    "no longer prints), decoded, with the DMA mapping each falls in and "
 	    "a diagnosis; storms detected over a sliding window.",
-	    children,
+	    cli_collector_children,
 	    NULL,
 	    NULL};
 	struct faults_args a = {.threshold = 5, .window_ms = 2000};
@@ -149,23 +129,24 @@ int cmd_faults(int argc, char **argv)
 			"iommutrace faults: VT-d fault handler not hooked (%s): VT-d faults "
 			"are seen only as the kernel prints them\n",
 			c.plan.hooks[IT_FN_DMAR_FAULT].reason);
-	faultview_init(&st.v, stack_src_collector(&c), a.json, a.threshold,
+	faultview_init(&st.v, stack_src_collector(&c), a.common.json, a.threshold,
 		       (__u64)a.window_ms * 1000000ULL,
 		       clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	cli_install_signals(); /* before "watching": scripts signal as soon as they read it */
 	fprintf(stderr, "iommutrace faults: watching; %s\n",
-		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
+		a.common.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	start = last_sum = clock_ns(CLOCK_MONOTONIC);
 	while (!g_stop) {
 		__u64 now = clock_ns(CLOCK_MONOTONIC);
 
-		if (a.duration_ms && (now - start) / 1000000 >= (__u64)a.duration_ms)
+		if (a.common.duration_ms && (now - start) / 1000000 >= (__u64)a.common.duration_ms)
 			break;
 		collector_poll(&c, 200);
 		fault_events_next_poll(&st.fe);
 		now = clock_ns(CLOCK_MONOTONIC);
 		faultview_tick(&st.v, now);
-		if (a.interval_ms && (now - last_sum) / 1000000 >= (__u64)a.interval_ms) {
+		if (a.common.interval_ms &&
+		    (now - last_sum) / 1000000 >= (__u64)a.common.interval_ms) {
 			collector_snapshot(&c, &snap);
 			print_summary(&st, &snap, false);
 			snapshot_free(&snap);

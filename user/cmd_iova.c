@@ -19,10 +19,7 @@
 #include <string.h>
 
 struct iova_args {
-	bool json;
-	long interval_ms; /* 0: one report at the end */
-	long duration_ms; /* 0: until interrupted */
-	const char *device;
+	struct cli_common common;
 	int top;
 	int folded; /* 0, or 1 + enum iova_rank */
 };
@@ -37,10 +34,10 @@ struct iova_reading {
 enum { OPT_FOLDED = 'f', OPT_TOP = 0x1100 };
 
 static const struct argp_option iova_options[] = {
-    {"interval", 'i', "DURATION", 0, "Print a report every DURATION (default: one at the end)", 0},
-    {"duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0},
-    {"device", 'D', "BDF", 0, "Only this device (e.g. 0000:00:04.0)", 0},
-    {"json", 'j', NULL, 0, "One \"iova_summary\" JSON object per device and the total", 0},
+    CLI_OPT_INTERVAL("Print a report every DURATION (default: one at the end)"),
+    CLI_OPT_DURATION,
+    CLI_OPT_DEVICE("Only this device (e.g. 0000:00:04.0)"),
+    CLI_OPT_JSON("One \"iova_summary\" JSON object per device and the total"),
     {"top", OPT_TOP, "N", 0, "Stacks shown per ranking (default 5)", 0},
     {"folded", OPT_FOLDED, "WEIGHT", OPTION_ARG_OPTIONAL,
      "At the end, print folded stacks for flamegraph.pl/speedscope, weighted by time (ns, the "
@@ -56,18 +53,6 @@ static error_t iova_parse(int key, char *arg, struct argp_state *state)
 	long v;
 
 	switch (key) {
-	case 'i':
-		a->interval_ms = argp_duration(state, "--interval", arg, true);
-		break;
-	case 'd':
-		a->duration_ms = argp_duration(state, "--duration", arg, true);
-		break;
-	case 'D':
-		a->device = arg;
-		break;
-	case 'j':
-		a->json = true;
-		break;
 	case OPT_TOP:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > IOVA_MAX_TOP)
@@ -84,16 +69,13 @@ static error_t iova_parse(int key, char *arg, struct argp_state *state)
 		else
 			argp_error(state, "--folded takes time, allocs or misses");
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	case ARGP_KEY_END:
-		if (a->folded && (a->json || a->interval_ms))
+		if (a->folded && (a->common.json || a->common.interval_ms))
 			argp_error(state, "--folded prints one stack list at the end: it takes "
 					  "neither --json nor --interval");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_parse_common(state, &a->common, key, arg);
 	}
 	return 0;
 }
@@ -175,9 +157,9 @@ static void interval(struct collector *c, const struct iova_args *a, struct iova
 			      .names = row_names,
 			      .names_ctx = c,
 			      .ncpu = c->ncpu,
-			      .json = a->json,
-			      .final = !a->interval_ms,
-			      .device = a->device,
+			      .json = a->common.json,
+			      .final = !a->common.interval_ms,
+			      .device = a->common.device,
 			      .top = a->top,
 			      .cur = &cur->s,
 			      .prev = &prev->s,
@@ -194,15 +176,13 @@ static void interval(struct collector *c, const struct iova_args *a, struct iova
 
 int cmd_iova(int argc, char **argv)
 {
-	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
-						     {0}};
 	const struct argp argp = {
 	    iova_options,
 	    iova_parse,
 	    NULL,
 	    "IOVA allocator rates, latency, per-CPU cache misses, size classes "
 	    "and the stacks behind them, per device and in total.",
-	    children,
+	    cli_collector_children,
 	    NULL,
 	    NULL};
 	struct iova_args a = {.top = 5};
@@ -235,30 +215,30 @@ int cmd_iova(int argc, char **argv)
 	}
 	cli_install_signals(); /* before saying so: a script may signal as soon as it reads it */
 	fprintf(stderr, "iommutrace iova: tracing; %s\n",
-		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
+		a.common.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	start = cli_now_ns();
-	next = start + (__u64)a.interval_ms * 1000000;
+	next = start + (__u64)a.common.interval_ms * 1000000;
 	for (;;) {
 		__u64 now = cli_now_ns();
-		bool done =
-		    g_stop || (a.duration_ms && now >= start + (__u64)a.duration_ms * 1000000);
+		bool done = g_stop || (a.common.duration_ms &&
+				       now >= start + (__u64)a.common.duration_ms * 1000000);
 
-		if (!done && (!a.interval_ms || now < next)) {
+		if (!done && (!a.common.interval_ms || now < next)) {
 			collector_poll(&c, 100);
 			continue;
 		}
 		if (read_now(&c, &cur))
 			break;
-		if (a.interval_ms) {
+		if (a.common.interval_ms) {
 			interval(&c, &a, &prev, &cur, ++iter);
 			reading_free(&prev);
 			prev = cur;
-			next += (__u64)a.interval_ms * 1000000;
+			next += (__u64)a.common.interval_ms * 1000000;
 		}
 		if (done) {
-			if (!a.interval_ms) /* one report over the whole run */
+			if (!a.common.interval_ms) /* one report over the whole run */
 				interval(&c, &a, &first, &cur, 1);
-			if (a.interval_ms)
+			if (a.common.interval_ms)
 				memset(&cur, 0, sizeof(cur)); /* now prev */
 			reading_free(&cur);
 			break;

@@ -13,16 +13,15 @@
 #include <unistd.h>
 
 struct probe_args {
-	bool json;
+	struct cli_common common;
 	long watch_ms;
-	long interval_ms;
 };
 
 static const struct argp_option probe_options[] = {
-    {"json", 'j', NULL, 0, "Print one JSON object", 0},
+    CLI_OPT_JSON("Print one JSON object"),
     {"watch", 'w', "DURATION", 0,
      "After attaching, print per-source event counts every interval for DURATION (e.g. 20s)", 0},
-    {"interval", 'i', "DURATION", 0, "Interval for --watch (default 1s)", 0},
+    CLI_OPT_INTERVAL("Interval for --watch (default 1s)"),
     {0},
 };
 
@@ -31,20 +30,11 @@ static error_t probe_parse(int key, char *arg, struct argp_state *state)
 	struct probe_args *a = state->input;
 
 	switch (key) {
-	case 'j':
-		a->json = true;
-		break;
 	case 'w':
 		a->watch_ms = argp_duration(state, "--watch", arg, false);
 		break;
-	case 'i':
-		a->interval_ms = argp_duration(state, "--interval", arg, true);
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_parse_common(state, &a->common, key, arg);
 	}
 	return 0;
 }
@@ -207,7 +197,7 @@ static json_object *probe_json(const struct collector *c, const struct kmod_stat
 static void watch(struct collector *c, const struct probe_args *a)
 {
 	struct snapshot prev, cur;
-	long elapsed = 0, interval = a->interval_ms ? a->interval_ms : 1000;
+	long elapsed = 0, interval = a->common.interval_ms ? a->common.interval_ms : 1000;
 
 	collector_snapshot(c, &prev);
 	while (!g_stop && elapsed < a->watch_ms) {
@@ -215,7 +205,7 @@ static void watch(struct collector *c, const struct probe_args *a)
 		elapsed += interval;
 		if (collector_snapshot(c, &cur))
 			break;
-		if (a->json) {
+		if (a->common.json) {
 			json_object *o = json_object_new_object(), *h = json_object_new_object();
 
 			json_object_object_add(o, "type", json_object_new_string("probe_hits"));
@@ -266,14 +256,12 @@ static void watch(struct collector *c, const struct probe_args *a)
 
 int cmd_probe(int argc, char **argv)
 {
-	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
-						     {0}};
 	const struct argp argp = {probe_options,
 				  probe_parse,
 				  NULL,
 				  "Show, per capability, which kernel source iommutrace uses on "
 				  "this kernel and why; load and attach them.",
-				  children,
+				  cli_collector_children,
 				  NULL,
 				  NULL};
 	struct probe_args a = {};
@@ -288,7 +276,7 @@ int cmd_probe(int argc, char **argv)
 	if (r)
 		return r;
 	kmod_status(&c, &km);
-	if (a.json) {
+	if (a.common.json) {
 		json_object *o = probe_json(&c, &km);
 
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -301,9 +289,9 @@ int cmd_probe(int argc, char **argv)
 	fflush(stdout);
 	if (a.watch_ms > 0) {
 		cli_install_signals();
-		if (!a.json)
+		if (!a.common.json)
 			printf("\nLive events per source (every %.1fs for %.0fs):\n",
-			       (a.interval_ms ? a.interval_ms : 1000) / 1000.0,
+			       (a.common.interval_ms ? a.common.interval_ms : 1000) / 1000.0,
 			       a.watch_ms / 1000.0);
 		watch(&c, &a);
 	}

@@ -21,9 +21,8 @@
 #include <time.h>
 
 struct record_args {
+	struct cli_common common;
 	const char *out;
-	long duration_ms; /* 0: until interrupted */
-	long interval_ms;
 };
 
 /* Kernel identity (pointer) -> recording id. */
@@ -51,8 +50,8 @@ struct recorder {
 
 static const struct argp_option record_options[] = {
     {"output", 'o', "FILE", 0, "Write the recording to FILE (required)", 0},
-    {"duration", 'd', "DURATION", 0, "Stop after DURATION (default: until Ctrl-C)", 0},
-    {"interval", 'i', "DURATION", 0, "Aggregate snapshot interval (default 1s)", 0},
+    CLI_OPT_DURATION,
+    CLI_OPT_INTERVAL("Aggregate snapshot interval (default 1s)"),
     {0},
 };
 
@@ -64,21 +63,12 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	case 'o':
 		a->out = arg;
 		break;
-	case 'd':
-		a->duration_ms = argp_duration(state, "--duration", arg, true);
-		break;
-	case 'i':
-		a->interval_ms = argp_duration(state, "--interval", arg, true);
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	case ARGP_KEY_END:
 		if (!a->out)
 			argp_error(state, "-o FILE is required");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_parse_common(state, &a->common, key, arg);
 	}
 	return 0;
 }
@@ -320,8 +310,6 @@ static void header_of(const struct collector *c, long interval_ms, struct rec_he
 
 int cmd_record(int argc, char **argv)
 {
-	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
-						     {0}};
 	const struct argp argp = {
 	    record_options,
 	    record_parse,
@@ -329,10 +317,10 @@ int cmd_record(int argc, char **argv)
 	    "Record every event (faults, DMA API issues, unbinds, with symbolized "
 	    "stacks) and periodic per-device aggregates to FILE for `iommutrace "
 	    "report`.",
-	    children,
+	    cli_collector_children,
 	    NULL,
 	    NULL};
-	struct record_args a = {.interval_ms = 1000};
+	struct record_args a = {.common.interval_ms = 1000};
 	struct recorder r = {};
 	struct rec_header h;
 	struct collector c;
@@ -358,26 +346,26 @@ int cmd_record(int argc, char **argv)
 		return ret;
 	}
 	fault_events_init(&r.fe, &c);
-	header_of(&c, a.interval_ms, &h);
+	header_of(&c, a.common.interval_ms, &h);
 	check_write(&r, rec_write_header(&r.w, &h));
 	/* The fault source state, before any fault. */
 	r.regs_ok_written = !r.fe.regs_ok;
 	write_fault(&r, &(struct it_event){.type = 0});
 	fprintf(stderr, "iommutrace record: recording to %s; %s\n", a.out,
-		a.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
+		a.common.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
 	cli_install_signals();
 	start = clock_ns(CLOCK_MONOTONIC);
 	next = start;
 	while (!g_stop) {
 		__u64 now = clock_ns(CLOCK_MONOTONIC);
 
-		if (a.duration_ms && now - start >= (__u64)a.duration_ms * 1000000)
+		if (a.common.duration_ms && now - start >= (__u64)a.common.duration_ms * 1000000)
 			break;
 		if (now >= next) {
 			if (collector_snapshot(&c, &s) == 0)
 				write_snapshot(&r, &s);
 			snapshot_free(&s);
-			next += (__u64)a.interval_ms * 1000000;
+			next += (__u64)a.common.interval_ms * 1000000;
 		}
 		collector_poll(&c, 100);
 		fault_events_next_poll(&r.fe);

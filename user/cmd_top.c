@@ -15,16 +15,16 @@
 #include <unistd.h>
 
 struct top_args {
-	bool batch, json;
-	long interval_ms;
+	struct cli_common common;
+	bool batch;
 	long iterations;
 };
 
 static const struct argp_option top_options[] = {
     {"batch", 'b', NULL, 0,
      "Plain text per interval (the default when not on a terminal; else an ncurses view)", 0},
-    {"json", 'j', NULL, 0, "One JSON object per device per interval", 0},
-    {"interval", 'i', "DURATION", 0, "Refresh interval (default 1s)", 0},
+    CLI_OPT_JSON("One JSON object per device per interval"),
+    CLI_OPT_INTERVAL("Refresh interval (default 1s)"),
     {"iterations", 'n', "N", 0, "Stop after N intervals", 0},
     {0},
 };
@@ -38,22 +38,13 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 	case 'b':
 		a->batch = true;
 		break;
-	case 'j':
-		a->json = true;
-		break;
-	case 'i':
-		a->interval_ms = argp_duration(state, "--interval", arg, true);
-		break;
 	case 'n':
 		a->iterations = strtol(arg, &end, 10);
 		if (*end || end == arg || a->iterations <= 0)
 			argp_error(state, "--iterations takes a positive number");
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_parse_common(state, &a->common, key, arg);
 	}
 	return 0;
 }
@@ -150,17 +141,15 @@ static void print_text(const struct collector *c, const struct snapshot *cur,
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct argp_child children[] = {{&collector_argp, 0, "Collector options:", 0},
-						     {0}};
 	const struct argp argp = {top_options,
 				  top_parse,
 				  NULL,
 				  "Live per-device view of DMA mapping, IOVA allocation and "
 				  "fault activity.",
-				  children,
+				  cli_collector_children,
 				  NULL,
 				  NULL};
-	struct top_args a = {.interval_ms = 1000};
+	struct top_args a = {.common.interval_ms = 1000};
 	struct snapshot prev, cur;
 	struct collector c;
 	long iter = 0;
@@ -168,7 +157,7 @@ int cmd_top(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
-	bool tui = !a.batch && !a.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	bool tui = !a.batch && !a.common.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 
 	cli_collector_opts()->bpf_stats = tui;
 	r = cli_open_collector(&c, NULL, NULL);
@@ -176,13 +165,13 @@ int cmd_top(int argc, char **argv)
 		return r;
 	cli_install_signals();
 	if (tui) {
-		r = top_tui(&c, a.interval_ms, a.iterations);
+		r = top_tui(&c, a.common.interval_ms, a.iterations);
 		collector_close(&c);
 		return r;
 	}
 	r = collector_snapshot(&c, &prev) ? EXIT_ERROR : EXIT_OK; /* e.g. a malformed kmod table */
 	while (!r && (!a.iterations || iter < a.iterations)) {
-		collector_poll(&c, a.interval_ms);
+		collector_poll(&c, a.common.interval_ms);
 		/* Interrupted: still report the partial interval, then stop. */
 		if (collector_snapshot(&c, &cur)) {
 			r = EXIT_ERROR;
@@ -191,7 +180,7 @@ int cmd_top(int argc, char **argv)
 		iter++;
 		double secs = (cur.ts_ns - prev.ts_ns) / 1e9;
 
-		if (a.json)
+		if (a.common.json)
 			print_json(&c, &cur, &prev, secs, iter);
 		else
 			print_text(&c, &cur, &prev, secs > 0 ? secs : 1);
