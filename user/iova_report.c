@@ -254,50 +254,6 @@ const char *iova_folded_line(char *buf, size_t len, const char *root, const char
 	return buf;
 }
 
-static bool internal_frame(const char *f, size_t n)
-{
-	static const char *const prefixes[] = {
-	    "alloc_iova", "free_iova",	 "iommu_dma_", "__iommu_dma_", "dma_map_",     "__dma_map_",
-	    "dma_alloc_", "dma_direct_", "iommu_",     "__iommu_",     "intel_iommu_", "amd_iommu_",
-	    "iova_",	  "queue_iova",	 "dma_unmap_", "dma_free_",    "[unknown]",
-	};
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		size_t pl = strlen(prefixes[i]);
-
-		if (n >= pl && strncmp(f, prefixes[i], pl) == 0)
-			return true;
-	}
-	return false;
-}
-
-const char *iova_stack_culprit(char *buf, size_t len, const char *stack)
-{
-	const char *frames[128];
-	size_t lens[128], n = 0;
-
-	buf[0] = 0;
-	while (stack && *stack && n < 128) {
-		const char *end = strchr(stack, ';');
-		size_t flen = end ? (size_t)(end - stack) : strlen(stack);
-
-		if (flen) {
-			frames[n] = stack;
-			lens[n++] = flen;
-		}
-		stack += flen + (end ? 1 : 0);
-	}
-	for (size_t i = n; i > 0; i--) {
-		if (!internal_frame(frames[i - 1], lens[i - 1])) {
-			snprintf(buf, len, "%.*s", (int)lens[i - 1], frames[i - 1]);
-			return buf;
-		}
-	}
-	if (n)
-		snprintf(buf, len, "%.*s", (int)lens[n - 1], frames[n - 1]);
-	return buf;
-}
-
 #define IOVA_ADVICE_MIN_ALLOCS 100 /* below this, percentages decide nothing */
 
 int iova_advice(const struct iova_row *r, const char *group_type, const char *culprit, int ncpu,

@@ -57,9 +57,6 @@ size_t iova_top_stacks(const struct iova_stack_snap *s, size_t n, __u64 dev, boo
  */
 const char *iova_folded_line(char *buf, size_t len, const char *root, const char *stack,
 			     __u64 weight);
-/* The frame of a symbolized stack ("a;b;c", outermost first) that asked for the IOVA: the
- * innermost frame outside the DMA API, IOMMU and IOVA code; the innermost frame if all are. */
-const char *iova_stack_culprit(char *buf, size_t len, const char *stack);
 
 /* What the numbers decide, one sentence per line. group_type: "DMA", "DMA-FQ", ... or "".
  * culprit: the top stack's culprit frame or "". Returns the number of lines written. */

@@ -2,6 +2,7 @@
 /* iovaview.c: the output of the iova view (see iovaview.h). */
 #include "iovaview.h"
 #include "hist.h"
+#include "stack_out.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -54,9 +55,11 @@ static json_object *stacks_json(const struct iova_view *v, __u64 dev, bool all, 
 
 		iovaview_stack_text(v, s->key.stack_id, buf, sizeof(buf));
 		json_object_object_add(o, "stack", json_object_new_string(buf));
-		json_object_object_add(
-		    o, "culprit",
-		    json_object_new_string(iova_stack_culprit(culprit, sizeof(culprit), buf)));
+		/* null when every frame is DMA/IOMMU code (a truncated stack) */
+		json_object_object_add(o, "culprit",
+				       stack_caller_frame(culprit, sizeof(culprit), buf)
+					   ? json_object_new_string(culprit)
+					   : NULL);
 		json_object_object_add(o, "allocs", json_object_new_int64(s->val.allocs));
 		json_object_object_add(o, "misses", json_object_new_int64(s->val.misses));
 		json_object_object_add(o, "total_ns", json_object_new_int64(s->val.ns));
@@ -76,7 +79,7 @@ static void top_culprit(const struct iova_view *v, __u64 dev, bool all, char *bu
 
 	buf[0] = 0;
 	if (iova_top_stacks(v->stacks, v->nstacks, dev, all, IOVA_BY_ALLOCS, 1, idx) == 1)
-		iova_stack_culprit(
+		stack_caller_frame(
 		    buf, len,
 		    iovaview_stack_text(v, v->stacks[idx[0]].key.stack_id, st, sizeof(st)));
 }

@@ -88,40 +88,52 @@ void print_stack(struct collector *c, const char *label, __s32 id)
 	stack_src_print(&s, stdout, label, id);
 }
 
-/* Frames of the DMA API and IOMMU layers, skipped to find who called them. */
-static bool api_frame(const char *f)
+/* Frames of the DMA API, IOMMU and IOVA-allocator layers (the first n bytes of f): skipped to find
+ * the driver that called them. */
+static bool dma_layer_frame(const char *f, size_t n)
 {
-	static const char *const prefixes[] = {"dma_",	 "__dma_",     "iommu_",      "__iommu_",
-					       "intel_", "debug_dma_", "dma_direct_", NULL};
+	static const char *const prefixes[] = {
+	    "dma_",	  "__dma_",	"debug_dma_", "iommu_",	    "__iommu_", "intel_iommu_",
+	    "amd_iommu_", "alloc_iova", "free_iova",  "queue_iova", "iova_",	"[unknown]",
+	};
 
-	for (int i = 0; prefixes[i]; i++)
-		if (strncmp(f, prefixes[i], strlen(prefixes[i])) == 0)
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i]);
+
+		if (n >= pl && strncmp(f, prefixes[i], pl) == 0)
 			return true;
+	}
 	return false;
 }
 
-const char *stack_src_caller(const struct stack_src *s, __s32 id, char *out, size_t len)
+const char *stack_caller_frame(char *buf, size_t len, const char *stack)
 {
-	const char *frames[127];
-	char buf[8192];
-	int n;
+	const char *end = stack ? stack + strlen(stack) : NULL;
 
-	out[0] = 0;
-	if (id < 0)
-		return NULL;
-	n = stack_src_frames(s, id, frames, 127, buf, sizeof(buf));
-	for (int i = 0; i < n; i++) {
-		if (!api_frame(frames[i])) {
-			snprintf(out, len, "%s", frames[i]);
-			return out;
+	buf[0] = 0;
+	/* "outer;...;inner": walk from the inner end. */
+	while (end && end > stack) {
+		const char *f = end;
+
+		while (f > stack && f[-1] != ';')
+			f--;
+		if (end > f && !dma_layer_frame(f, (size_t)(end - f))) {
+			snprintf(buf, len, "%.*s", (int)(end - f), f);
+			return buf;
 		}
+		end = f > stack ? f - 1 : stack;
 	}
 	return NULL;
 }
 
-const char *stack_caller(struct collector *c, __s32 id, char *out, size_t len)
+const char *stack_src_caller(const struct stack_src *s, __s32 id, char *out, size_t len)
 {
-	struct stack_src s = stack_src_collector(c);
+	char buf[8192];
 
-	return stack_src_caller(&s, id, out, len);
+	out[0] = 0;
+	if (id < 0)
+		return NULL;
+	buf[0] = 0;
+	s->sym(s->ctx, id, buf, sizeof(buf));
+	return stack_caller_frame(out, len, buf);
 }

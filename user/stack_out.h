@@ -22,8 +22,11 @@ int stack_src_frames(const struct stack_src *s, __s32 id, const char **frames, i
 		     size_t len);
 json_object *stack_src_json(const struct stack_src *s, __s32 id);
 void stack_src_print(const struct stack_src *s, FILE *out, const char *label, __s32 id);
-/* The innermost frame outside the DMA API / IOMMU layers: the driver that called them. */
+/* The innermost frame outside the DMA API / IOMMU / IOVA layers: the driver that called them. */
 const char *stack_src_caller(const struct stack_src *s, __s32 id, char *out, size_t len);
+/* The same from a symbolized stack string ("outer;...;inner"): that frame in buf, or "" in buf and
+ * NULL when every frame belongs to those layers. */
+const char *stack_caller_frame(char *buf, size_t len, const char *stack);
 
 /* The same from the live collector: */
 
@@ -34,7 +37,5 @@ int stack_frames(struct collector *c, __s32 id, const char **frames, int max, ch
 json_object *stack_json(struct collector *c, __s32 id);
 /* "    LABEL  f1 <- f2 <- ..." (10 frames at most); nothing if id < 0. */
 void print_stack(struct collector *c, const char *label, __s32 id);
-/* The innermost frame outside the DMA API / IOMMU layers: the driver that called them. */
-const char *stack_caller(struct collector *c, __s32 id, char *out, size_t len);
 
 #endif

@@ -154,22 +154,6 @@ static void test_folded_line_format(void **state)
 	regfree(&re);
 }
 
-static void test_culprit(void **state)
-{
-	char b[64];
-
-	(void)state;
-	assert_string_equal(
-	    iova_stack_culprit(b, sizeof(b),
-			       "e1000e_poll [e1000e];e1000_alloc_rx_buffers [e1000e];"
-			       "dma_map_page_attrs;iommu_dma_map_page;iommu_dma_alloc_iova;"
-			       "alloc_iova_fast"),
-	    "e1000_alloc_rx_buffers [e1000e]");
-	assert_string_equal(iova_stack_culprit(b, sizeof(b), "iommu_dma_map_page;alloc_iova_fast"),
-			    "alloc_iova_fast");
-	assert_string_equal(iova_stack_culprit(b, sizeof(b), ""), "");
-}
-
 static int find(char lines[][256], int n, const char *needle)
 {
 	for (int i = 0; i < n; i++)
@@ -235,7 +219,6 @@ int main(void)
 	    cmocka_unit_test(test_classes_and_ratio),
 	    cmocka_unit_test(test_stacks_delta_rank_merge),
 	    cmocka_unit_test(test_folded_line_format),
-	    cmocka_unit_test(test_culprit),
 	    cmocka_unit_test(test_advice),
 	};
 

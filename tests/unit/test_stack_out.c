@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_stack_out.c: kernel stacks for output — frames, and the driver that called the DMA layers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "stack_out.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void test_caller_below_dma_layers(void **state)
+{
+	char b[64];
+
+	(void)state;
+	/* An IOVA allocation: the driver's rx refill asked for it. */
+	assert_string_equal(stack_caller_frame(b, sizeof(b),
+					       "e1000e_poll [e1000e];e1000_alloc_rx_buffers [e1000e];"
+					       "dma_map_page_attrs;iommu_dma_map_page;iommu_dma_alloc_iova;"
+					       "alloc_iova_fast"),
+			    "e1000_alloc_rx_buffers [e1000e]");
+	/* An unmap seen at the IOMMU: VT-d and iommu core frames are skipped too. */
+	assert_string_equal(stack_caller_frame(b, sizeof(b),
+					       "edu_irq [iommutrace_edu];edu_unmap [iommutrace_edu];"
+					       "dma_unmap_page_attrs;__iommu_dma_unmap;iommu_unmap_fast;"
+					       "__iommu_unmap;intel_iommu_unmap_pages"),
+			    "edu_unmap [iommutrace_edu]");
+	/* The innermost frame may already be the driver's. */
+	assert_string_equal(stack_caller_frame(b, sizeof(b), "a;nvme_queue_rq [nvme]"),
+			    "nvme_queue_rq [nvme]");
+	/* The result is cut to the buffer. */
+	assert_string_equal(stack_caller_frame(b, 5, "x;nvme_queue_rq"), "nvme");
+}
+
+static void test_no_caller(void **state)
+{
+	char b[64];
+
+	(void)state;
+	/* Only DMA/IOMMU frames (a truncated stack): no claim. */
+	assert_null(stack_caller_frame(b, sizeof(b), "iommu_dma_map_page;alloc_iova_fast"));
+	assert_string_equal(b, "");
+	assert_null(stack_caller_frame(b, sizeof(b), "[unknown]"));
+	assert_null(stack_caller_frame(b, sizeof(b), ""));
+	assert_null(stack_caller_frame(b, sizeof(b), NULL));
+	/* Empty frames are no frames. */
+	assert_string_equal(stack_caller_frame(b, sizeof(b), "edu_run;;dma_map_page_attrs;"),
+			    "edu_run");
+}
+
+/* A stack source like a recording's table: id 1 and 2 known, others unknown. */
+static const char *fake_sym(void *ctx, __s32 id, char *buf, size_t len)
+{
+	(void)ctx;
+	if (id == 1)
+		snprintf(buf, len, "ret_from_fork;edu_thread;edu_map;dma_map_page_attrs");
+	else if (id == 2)
+		snprintf(buf, len, "dma_map_page_attrs;iommu_dma_map_page");
+	else
+		buf[0] = 0;
+	return buf;
+}
+
+static void test_src_caller_and_frames(void **state)
+{
+	struct stack_src s = {fake_sym, NULL};
+	const char *frames[8];
+	char out[64], buf[256];
+
+	(void)state;
+	assert_string_equal(stack_src_caller(&s, 1, out, sizeof(out)), "edu_map");
+	assert_null(stack_src_caller(&s, 2, out, sizeof(out)));
+	assert_null(stack_src_caller(&s, 3, out, sizeof(out)));
+	assert_null(stack_src_caller(&s, -1, out, sizeof(out)));
+	assert_string_equal(out, "");
+	/* Frames come innermost first. */
+	assert_int_equal(stack_src_frames(&s, 1, frames, 8, buf, sizeof(buf)), 4);
+	assert_string_equal(frames[0], "dma_map_page_attrs");
+	assert_string_equal(frames[3], "ret_from_fork");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_caller_below_dma_layers),
+	    cmocka_unit_test(test_no_caller),
+	    cmocka_unit_test(test_src_caller_and_frames),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
