@@ -32,6 +32,15 @@ void check_leak_event(struct it_event *e, const struct it_live_key *k, const str
 	e->ts_ns = v->map_ns;
 }
 
+bool check_unbind_leak(struct it_event *e, const struct it_event *unbind,
+		       const struct it_live_key *k, const struct it_live_val *v)
+{
+	if (v->map_ns > unbind->ts_ns)
+		return false;
+	check_leak_event(e, k, v, unbind->stack_id);
+	return true;
+}
+
 static const char *op_label(unsigned kind)
 {
 	switch (kind) {

@@ -28,6 +28,10 @@ bool check_event_is_finding(const struct it_event *e, bool translated);
  * ring-buffer record, and `record` writes it as one. */
 void check_leak_event(struct it_event *e, const struct it_live_key *k, const struct it_live_val *v,
 		      __s32 op_stack_id);
+/* The same for a mapping found live after the driver-unbind event unbind: false (no leak) when it
+ * was made after the unbind — by the next driver bound, seen because this reader ran late. */
+bool check_unbind_leak(struct it_event *e, const struct it_event *unbind,
+		       const struct it_live_key *k, const struct it_live_val *v);
 
 /* A device fault inside a live mapping whose direction forbids that access (a write into a
  * DMA_TO_DEVICE buffer, a read of a DMA_FROM_DEVICE one) as a finding of kind

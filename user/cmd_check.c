@@ -115,14 +115,14 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	struct leak_scan *ls = ctx;
 	struct it_event e;
 
-	if (!ls->unbind && ls->now_ns - v->map_ns < ls->min_age_ns)
-		return;
-	check_leak_event(&e, k, v, ls->unbind ? ls->unbind->stack_id : -1);
 	if (ls->unbind) {
+		if (!check_unbind_leak(&e, ls->unbind, k, v))
+			return;
 		findings_add_event(&ls->st->f, &e, ls->name, ls->driver);
-	} else {
+	} else if (ls->now_ns - v->map_ns >= ls->min_age_ns) {
 		const struct dev_names *n = dev_names(ls->st, k->dev);
 
+		check_leak_event(&e, k, v, -1);
 		findings_add_event(&ls->st->f, &e, n->name, n->driver);
 	}
 }

@@ -205,7 +205,8 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	struct unbind_scan *u = ctx;
 	struct it_event e;
 
-	check_leak_event(&e, k, v, u->unbind->stack_id);
+	if (!check_unbind_leak(&e, u->unbind, k, v))
+		return;
 	write_event(u->r, &e);
 	u->r->leaks++;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_stack_out.c: kernel stacks for output — frames, and the driver that called the DMA layers. */
+/* test_stack_out.c: kernel stacks for output — frames, and the driver that called the DMA layers.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,17 +17,19 @@ static void test_caller_below_dma_layers(void **state)
 
 	(void)state;
 	/* An IOVA allocation: the driver's rx refill asked for it. */
-	assert_string_equal(stack_caller_frame(b, sizeof(b),
-					       "e1000e_poll [e1000e];e1000_alloc_rx_buffers [e1000e];"
-					       "dma_map_page_attrs;iommu_dma_map_page;iommu_dma_alloc_iova;"
-					       "alloc_iova_fast"),
-			    "e1000_alloc_rx_buffers [e1000e]");
+	assert_string_equal(
+	    stack_caller_frame(b, sizeof(b),
+			       "e1000e_poll [e1000e];e1000_alloc_rx_buffers [e1000e];"
+			       "dma_map_page_attrs;iommu_dma_map_page;iommu_dma_alloc_iova;"
+			       "alloc_iova_fast"),
+	    "e1000_alloc_rx_buffers [e1000e]");
 	/* An unmap seen at the IOMMU: VT-d and iommu core frames are skipped too. */
-	assert_string_equal(stack_caller_frame(b, sizeof(b),
-					       "edu_irq [iommutrace_edu];edu_unmap [iommutrace_edu];"
-					       "dma_unmap_page_attrs;__iommu_dma_unmap;iommu_unmap_fast;"
-					       "__iommu_unmap;intel_iommu_unmap_pages"),
-			    "edu_unmap [iommutrace_edu]");
+	assert_string_equal(
+	    stack_caller_frame(b, sizeof(b),
+			       "edu_irq [iommutrace_edu];edu_unmap [iommutrace_edu];"
+			       "dma_unmap_page_attrs;__iommu_dma_unmap;iommu_unmap_fast;"
+			       "__iommu_unmap;intel_iommu_unmap_pages"),
+	    "edu_unmap [iommutrace_edu]");
 	/* The innermost frame may already be the driver's. */
 	assert_string_equal(stack_caller_frame(b, sizeof(b), "a;nvme_queue_rq [nvme]"),
 			    "nvme_queue_rq [nvme]");
