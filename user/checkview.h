@@ -42,5 +42,10 @@ void check_print_finding_text(const struct check_view *v, const struct finding *
 void check_print_finding_json(const struct check_view *v, const struct finding *f);
 /* Every finding (sorted already): JSON lines, or a summary line over secs and each finding. */
 void check_print(const struct check_view *v, const struct findings *f, bool json, double secs);
+/* The mappings still live at the end (sorted already): one "live_mappings" JSON line per (device,
+ * map stack), or per device its total and heaviest map stacks. now_ns: CLOCK_MONOTONIC, for ages.
+ */
+void check_print_live(const struct check_view *v, const struct live_groups *g, bool json,
+		      __u64 now_ns);
 
 #endif

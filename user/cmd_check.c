@@ -29,12 +29,21 @@ struct dev_names {
 	bool translated; /* IOMMU group type DMA or DMA-FQ */
 };
 
+/* When a device's driver last unbound: its mappings from before are leak findings already. */
+struct unbound {
+	__u64 dev, ns;
+};
+
 struct check_state {
 	struct collector *c;
 	struct fault_events fe;
 	struct findings f;
 	struct dev_names *devs;
 	size_t ndevs;
+	struct unbound *unbound;
+	size_t nunbound;
+	struct live_groups live;   /* mappings live at the end */
+	__u64 now_ns, leak_age_ns; /* at the end; --leak-age (0: none) */
 };
 
 static const struct argp_option check_options[] = {
@@ -127,6 +136,45 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	}
 }
 
+static struct unbound *find_unbound(struct check_state *st, __u64 dev)
+{
+	for (size_t i = 0; i < st->nunbound; i++)
+		if (st->unbound[i].dev == dev)
+			return &st->unbound[i];
+	return NULL;
+}
+
+static void note_unbind(struct check_state *st, const struct it_event *e)
+{
+	struct unbound *u = find_unbound(st, e->dev), *more;
+
+	if (!u) {
+		more = realloc(st->unbound, (st->nunbound + 1) * sizeof(*more));
+		if (!more)
+			return;
+		st->unbound = more;
+		u = &st->unbound[st->nunbound++];
+		u->dev = e->dev;
+	}
+	u->ns = e->ts_ns;
+}
+
+/* A mapping live at the end, unless a leak finding (at its driver's unbind, or by --leak-age)
+ * reported it already. */
+static void live_one(void *ctx, const struct it_live_key *k, const struct it_live_val *v)
+{
+	struct check_state *st = ctx;
+	const struct unbound *u = find_unbound(st, k->dev);
+	const struct dev_names *n;
+
+	if (u && v->map_ns <= u->ns)
+		return;
+	if (st->leak_age_ns && st->now_ns - v->map_ns >= st->leak_age_ns)
+		return;
+	n = dev_names(st, k->dev);
+	live_groups_add(&st->live, k->dev, v, n->name, n->driver);
+}
+
 /* A device fault inside a live mapping whose direction forbids that access. */
 static void fault_in_mapping(struct check_state *st, const struct it_event *e)
 {
@@ -157,6 +205,7 @@ static void on_event(void *ctx, const struct it_event *e)
 		struct leak_scan ls = {.st = st, .unbind = e};
 
 		dev_names_forget(st, e->dev);
+		note_unbind(st, e);
 		/* The driver is gone from sysfs now: use the one BPF saw while it was bound. */
 		collector_dev_info(st->c, e->dev, &info);
 		snprintf(ls.name, sizeof(ls.name), "%s", info.name);
@@ -228,20 +277,23 @@ int cmd_check(int argc, char **argv)
 	}
 	collector_poll(&c, 0);
 	end = mono_ns();
-	if (a.leak_age_ms) {
+	/* Live-table times are bpf_ktime_get_ns(): CLOCK_MONOTONIC, as mono_ns(). */
+	st.now_ns = mono_ns();
+	st.leak_age_ns = (__u64)a.leak_age_ms * 1000000;
+	if (st.leak_age_ns) {
 		struct leak_scan ls = {
-		    .st = &st, .now_ns = 0, .min_age_ns = (__u64)a.leak_age_ms * 1000000};
-		struct timespec ts;
+		    .st = &st, .now_ns = st.now_ns, .min_age_ns = st.leak_age_ns};
 
-		/* Live-table times are bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ls.now_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 		collector_live_scan(&c, 0, leak_one, &ls);
 	}
 	findings_filter(&st.f, a.common.device, a.driver);
 	findings_sort(&st.f);
+	collector_live_scan(&c, 0, live_one, &st);
+	live_groups_filter(&st.live, a.common.device, a.driver);
+	live_groups_sort(&st.live);
 	collector_snapshot(&c, &snap);
 	check_print(&view, &st.f, a.common.json, (end - start) / 1e9);
+	check_print_live(&view, &st.live, a.common.json, st.now_ns);
 	if (snap.counters[IT_C_RB_DROPPED] || snap.counters[IT_C_LIVE_OVERFLOW])
 		fprintf(
 		    stderr,
@@ -252,8 +304,10 @@ int cmd_check(int argc, char **argv)
 	snapshot_free(&snap);
 	r = st.f.n ? EXIT_FOUND : EXIT_OK;
 	findings_free(&st.f);
+	live_groups_free(&st.live);
 	fault_events_free(&st.fe);
 	free(st.devs);
+	free(st.unbound);
 	collector_close(&c);
 	return r;
 }

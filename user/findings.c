@@ -90,17 +90,20 @@ struct finding *findings_add_event(struct findings *f, const struct it_event *e,
 	return findings_add(f, &one);
 }
 
+static bool names_match(const char *device, const char *driver, const char *want_device,
+			const char *want_driver)
+{
+	return (!want_device || strcmp(device, want_device) == 0) &&
+	       (!want_driver || strcmp(driver, want_driver) == 0);
+}
+
 size_t findings_filter(struct findings *f, const char *device, const char *driver)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < f->n; i++) {
-		if (device && strcmp(f->v[i].device, device) != 0)
-			continue;
-		if (driver && strcmp(f->v[i].driver, driver) != 0)
-			continue;
-		f->v[k++] = f->v[i];
-	}
+	for (size_t i = 0; i < f->n; i++)
+		if (names_match(f->v[i].device, f->v[i].driver, device, driver))
+			f->v[k++] = f->v[i];
 	f->n = k;
 	return k;
 }
@@ -128,4 +131,84 @@ void findings_free(struct findings *f)
 {
 	free(f->v);
 	memset(f, 0, sizeof(*f));
+}
+
+int live_groups_add(struct live_groups *g, __u64 dev, const struct it_live_val *v,
+		    const char *device, const char *driver)
+{
+	struct live_group *x = NULL;
+
+	/* Mappings come in table order: the group of the previous one is the likeliest. */
+	for (size_t i = g->n; i > 0; i--) {
+		if (g->v[i - 1].dev == dev && g->v[i - 1].map_stack_id == v->stack_id) {
+			x = &g->v[i - 1];
+			break;
+		}
+	}
+	if (!x) {
+		if (g->n == g->cap) {
+			size_t cap = g->cap ? g->cap * 2 : 32;
+			struct live_group *more = realloc(g->v, cap * sizeof(*more));
+
+			if (!more)
+				return -1;
+			g->v = more;
+			g->cap = cap;
+		}
+		x = &g->v[g->n++];
+		memset(x, 0, sizeof(*x));
+		x->dev = dev;
+		x->map_stack_id = v->stack_id;
+		x->dir = v->dir;
+		x->oldest_map_ns = v->map_ns;
+		snprintf(x->device, sizeof(x->device), "%s", device);
+		snprintf(x->driver, sizeof(x->driver), "%s", driver);
+	}
+	if (x->dir != v->dir)
+		x->dir = IT_DIR_NONE;
+	if (v->map_ns < x->oldest_map_ns)
+		x->oldest_map_ns = v->map_ns;
+	x->count++;
+	x->bytes += v->size;
+	g->count++;
+	g->bytes += v->size;
+	return 0;
+}
+
+size_t live_groups_filter(struct live_groups *g, const char *device, const char *driver)
+{
+	size_t k = 0;
+
+	g->count = g->bytes = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		if (!names_match(g->v[i].device, g->v[i].driver, device, driver))
+			continue;
+		g->count += g->v[i].count;
+		g->bytes += g->v[i].bytes;
+		g->v[k++] = g->v[i];
+	}
+	g->n = k;
+	return k;
+}
+
+static int live_group_cmp(const void *a, const void *b)
+{
+	const struct live_group *x = a, *y = b;
+	int r = strcmp(x->device, y->device);
+
+	if (r)
+		return r;
+	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+void live_groups_sort(struct live_groups *g)
+{
+	if (g->n)
+		qsort(g->v, g->n, sizeof(*g->v), live_group_cmp);
+}
+
+void live_groups_free(struct live_groups *g)
+{
+	free(g->v);
+	memset(g, 0, sizeof(*g));
 }

@@ -45,4 +45,32 @@ size_t findings_filter(struct findings *f, const char *device, const char *drive
 void findings_sort(struct findings *f);
 void findings_free(struct findings *f);
 
+/*
+ * Mappings still live when the check ends, grouped by (device, map stack) with counts, bytes and
+ * the oldest map time. Not findings: a bound driver's rings and in-flight buffers are live at any
+ * moment. Shown so that a group that only grows, or a driver that should be idle, stands out.
+ */
+struct live_group {
+	__u64 dev;
+	char device[IT_NAME_LEN], driver[IT_NAME_LEN];
+	__s32 map_stack_id;
+	__u8 dir; /* enum it_dir of the first mapping seen; IT_DIR_NONE when they differ */
+	__u64 count, bytes, oldest_map_ns;
+};
+
+struct live_groups {
+	struct live_group *v;
+	size_t n, cap;
+	__u64 count, bytes; /* over every group */
+};
+
+/* Count one live mapping; 0, or -1 on ENOMEM. */
+int live_groups_add(struct live_groups *g, __u64 dev, const struct it_live_val *v,
+		    const char *device, const char *driver);
+/* Keep only those matching device/driver (NULL: any; totals follow). Returns how many remain. */
+size_t live_groups_filter(struct live_groups *g, const char *device, const char *driver);
+/* By device, then count (descending). */
+void live_groups_sort(struct live_groups *g);
+void live_groups_free(struct live_groups *g);
+
 #endif

@@ -8,6 +8,8 @@
 #include "checkview.h"
 #include "findings.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct it_event ev(__u16 kind, __u64 dev, __s32 map_stack, __s32 op_stack, __u64 ts)
@@ -98,12 +100,104 @@ static void test_unbind_leak(void **state)
 	assert_true(check_unbind_leak(&e, &unbind, &k, &before));
 }
 
+static void test_live_groups(void **state)
+{
+	struct live_groups g = {};
+	struct it_live_val rx = {
+	    .size = 2048, .map_ns = 300, .stack_id = 5, .dir = IT_DIR_FROM_DEVICE};
+	struct it_live_val tx = {
+	    .size = 1500, .map_ns = 200, .stack_id = 6, .dir = IT_DIR_TO_DEVICE};
+	struct it_live_val io = {
+	    .size = 4096, .map_ns = 100, .stack_id = 9, .dir = IT_DIR_TO_DEVICE};
+
+	(void)state;
+	for (int i = 0; i < 256; i++) {
+		rx.map_ns = 300 + i;
+		assert_int_equal(live_groups_add(&g, 0xe, &rx, "0000:00:01.0", "e1000e"), 0);
+	}
+	live_groups_add(&g, 0xe, &tx, "0000:00:01.0", "e1000e");
+	tx.dir = IT_DIR_BIDIRECTIONAL; /* same stack, another direction: mixed */
+	live_groups_add(&g, 0xe, &tx, "0000:00:01.0", "e1000e");
+	live_groups_add(&g, 0xa, &io, "0000:00:02.0", "nvme");
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.count, 259);
+	assert_int_equal(g.bytes, 256 * 2048 + 2 * 1500 + 4096);
+	live_groups_sort(&g);
+	/* By device, then the biggest group first. */
+	assert_string_equal(g.v[0].device, "0000:00:01.0");
+	assert_int_equal(g.v[0].count, 256);
+	assert_int_equal(g.v[0].oldest_map_ns, 300);
+	assert_int_equal(g.v[0].dir, IT_DIR_FROM_DEVICE);
+	assert_int_equal(g.v[1].count, 2);
+	assert_int_equal(g.v[1].dir, IT_DIR_NONE);
+	assert_string_equal(g.v[2].driver, "nvme");
+	/* Filtering keeps the totals true to what is shown. */
+	assert_int_equal(live_groups_filter(&g, NULL, "nvme"), 1);
+	assert_int_equal(g.count, 1);
+	assert_int_equal(g.bytes, 4096);
+	assert_int_equal(live_groups_filter(&g, "0000:00:01.0", NULL), 0);
+	assert_int_equal(g.count, 0);
+	live_groups_free(&g);
+	assert_null(g.v);
+}
+
+static const char *fake_sym(void *ctx, __s32 id, char *buf, size_t len)
+{
+	(void)ctx;
+	snprintf(buf, len,
+		 "e1000e_poll [e1000e];e1000_alloc_rx_buffers [e1000e];dma_map_page_attrs#%d", id);
+	return buf;
+}
+
+/* The live view: text per device with its heaviest stacks, JSON one object per group. */
+static void test_print_live(void **state)
+{
+	struct live_groups g = {};
+	struct it_live_val v = {.size = 2048, .map_ns = 1000000000, .dir = IT_DIR_FROM_DEVICE};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&text, &len);
+	struct check_view view = {{fake_sym, NULL}, o};
+
+	(void)state;
+	for (int s = 1; s <= 5; s++) {
+		v.stack_id = s;
+		for (int i = 0; i < s; i++)
+			live_groups_add(&g, 0xe, &v, "0000:00:01.0", "e1000e");
+	}
+	live_groups_sort(&g);
+	check_print_live(&view, &g, false, 3500000000ULL);
+	fflush(o);
+	assert_non_null(strstr(text, "still mapped at the end"));
+	assert_non_null(strstr(text, "15 mapping(s), 30720 bytes"));
+	assert_non_null(
+	    strstr(text, "0000:00:01.0 e1000e: 15 mapping(s), 30720 bytes, from 5 map stack(s)"));
+	assert_non_null(strstr(text, "5 x DMA_FROM_DEVICE, 10240 bytes, oldest 2.5s"));
+	assert_non_null(strstr(text, "dma_map_page_attrs#5 <- e1000_alloc_rx_buffers [e1000e]"));
+	assert_null(strstr(text, "#2 <-")); /* three stacks per device in text */
+	fclose(o);
+	free(text);
+	text = NULL;
+	o = open_memstream(&text, &len);
+	view.out = o;
+	check_print_live(&view, &g, true, 3500000000ULL);
+	fflush(o);
+	assert_non_null(strstr(text,
+			       "{\"type\":\"live_mappings\",\"device\":\"0000:00:01.0\","
+			       "\"driver\":\"e1000e\",\"map_dir\":\"DMA_FROM_DEVICE\",\"count\":5,"
+			       "\"bytes\":10240,\"oldest_s\":2.5"));
+	assert_non_null(strstr(text, "\"count\":1,"));
+	fclose(o);
+	free(text);
+	live_groups_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dedupe_by_stack_pair),
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_unbind_leak),
+	    cmocka_unit_test(test_dedupe_by_stack_pair), cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_unbind_leak),		 cmocka_unit_test(test_live_groups),
+	    cmocka_unit_test(test_print_live),
 	};
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);
 }
