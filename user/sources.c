@@ -42,7 +42,7 @@ const struct hook_def hook_defs[IT_HOOK_NR] = {
     TP(IT_TP_IOMMU_MAP, CAP_IOMMU_PGTABLE, "tp_iommu_map", "iommu map", "iommu:map"),
     TP(IT_TP_IOMMU_UNMAP, CAP_IOMMU_PGTABLE, "tp_iommu_unmap", "iommu unmap", "iommu:unmap"),
     TP(IT_TP_IO_PAGE_FAULT, CAP_FAULTS, "tp_io_page_fault", "io page fault", "iommu:io_page_fault"),
-    TP(IT_TP_CONSOLE, CAP_FAULTS, "tp_console", "kernel fault log lines", "printk:console"),
+    TP(IT_TP_CONSOLE, CAP_FAULTS, "tp_console", "fault log lines", "printk:console"),
     FN(IT_FN_DMA_MAP, CAP_DMA_CONTEXT, true, "dma_map_page", "dma map", "dma_map_page_attrs",
        "dma_map_phys"),
     FN(IT_FN_DMA_UNMAP, CAP_DMA_CONTEXT, true, "dma_unmap_page", "dma unmap",
