@@ -88,13 +88,14 @@ void print_stack(struct collector *c, const char *label, __s32 id)
 	stack_src_print(&s, stdout, label, id);
 }
 
-/* Frames of the DMA API, IOMMU and IOVA-allocator layers (the first n bytes of f): skipped to find
- * the driver that called them. */
+/* Frames of the DMA API, IOMMU and IOVA-allocator layers, and the tracing glue a stack taken in a
+ * tracepoint starts with (the first n bytes of f): skipped to find the driver that called them. */
 static bool dma_layer_frame(const char *f, size_t n)
 {
 	static const char *const prefixes[] = {
-	    "dma_",	  "__dma_",	"debug_dma_", "iommu_",	    "__iommu_", "intel_iommu_",
-	    "amd_iommu_", "alloc_iova", "free_iova",  "queue_iova", "iova_",	"[unknown]",
+	    "dma_",	    "__dma_",	     "debug_dma_", "iommu_",	 "__iommu_", "intel_iommu_",
+	    "amd_iommu_",   "alloc_iova",    "free_iova",  "queue_iova", "iova_",    "__traceiter_",
+	    "__bpf_trace_", "bpf_trace_run", "bpf_prog_",  "[unknown]",
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {

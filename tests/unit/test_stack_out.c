@@ -30,6 +30,13 @@ static void test_caller_below_dma_layers(void **state)
 			       "dma_unmap_page_attrs;__iommu_dma_unmap;iommu_unmap_fast;"
 			       "__iommu_unmap;intel_iommu_unmap_pages"),
 	    "edu_unmap [iommutrace_edu]");
+	/* A stack taken in a tracepoint (6.12's dma:dma_map_page) starts with the tracing glue. */
+	assert_string_equal(stack_caller_frame(b, sizeof(b),
+					       "nvme_queue_rq [nvme];nvme_prep_rq.part.0 [nvme];"
+					       "dma_map_page_attrs;__traceiter_dma_map_page;"
+					       "__bpf_trace_dma_map_page;bpf_trace_run6;"
+					       "bpf_prog_6deef7357e7b4530_tp_dma_map"),
+			    "nvme_prep_rq.part.0 [nvme]");
 	/* The innermost frame may already be the driver's. */
 	assert_string_equal(stack_caller_frame(b, sizeof(b), "a;nvme_queue_rq [nvme]"),
 			    "nvme_queue_rq [nvme]");
