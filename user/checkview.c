@@ -152,10 +152,10 @@ void check_print(const struct check_view *v, const struct findings *f, bool json
 		check_print_finding_text(v, &f->v[i]);
 }
 
-#define CHECK_LIVE_STACKS 3 /* map stacks shown per device in the text view */
+#define CHECK_LIVE_STACKS 3 /* map sites shown per device in the text view */
 
-/* JSON: one "live_mappings" object per (device, map stack). Text: per device the total and its
- * heaviest map stacks. now_ns: CLOCK_MONOTONIC now, for the ages. */
+/* JSON: one "live_mappings" object per group. Text: per device the total and its biggest groups
+ * with an example stack. now_ns: CLOCK_MONOTONIC now, for the ages. */
 void check_print_live(const struct check_view *v, const struct live_groups *g, bool json,
 		      __u64 now_ns)
 {
@@ -176,6 +176,9 @@ void check_print_live(const struct check_view *v, const struct live_groups *g, b
 			json_object_object_add(o, "count", json_object_new_int64(x->count));
 			json_object_object_add(o, "bytes", json_object_new_int64(x->bytes));
 			json_object_object_add(o, "oldest_s", json_object_new_double(age));
+			json_object_object_add(o, "site",
+					       x->site[0] ? json_object_new_string(x->site) : NULL);
+			json_object_object_add(o, "stacks", json_object_new_int64(x->stacks));
 			json_object_object_add(o, "map_stack",
 					       stack_src_json(&v->stacks, x->map_stack_id));
 			fprintf(v->out, "%s\n",
@@ -191,25 +194,26 @@ void check_print_live(const struct check_view *v, const struct live_groups *g, b
 			    (unsigned long long)g->count, (unsigned long long)g->bytes);
 		if (i == 0 || strcmp(x->device, g->v[i - 1].device) != 0) {
 			__u64 n = 0, bytes = 0;
-			size_t stacks = 0;
+			size_t sites = 0;
 
 			for (size_t j = i; j < g->n && strcmp(g->v[j].device, x->device) == 0;
 			     j++) {
 				n += g->v[j].count;
 				bytes += g->v[j].bytes;
-				stacks++;
+				sites++;
 			}
-			fprintf(v->out,
-				"  %s %s: %llu mapping(s), %llu bytes, from %zu map stack(s)\n",
+			fprintf(v->out, "  %s %s: %llu mapping(s), %llu bytes, from %zu place(s)\n",
 				x->device[0] ? x->device : "?", x->driver, (unsigned long long)n,
-				(unsigned long long)bytes, stacks);
+				(unsigned long long)bytes, sites);
 			shown = 0;
 		}
 		if (shown++ >= CHECK_LIVE_STACKS)
 			continue;
-		fprintf(v->out, "    %llu x %s, %llu bytes, oldest %.1fs\n",
-			(unsigned long long)x->count, dir_name(x->dir),
-			(unsigned long long)x->bytes, age);
+		fprintf(
+		    v->out,
+		    "    %llu x %s, %llu bytes, oldest %.1fs, mapped by %s (%u stack%s), e.g.\n",
+		    (unsigned long long)x->count, dir_name(x->dir), (unsigned long long)x->bytes,
+		    age, x->site[0] ? x->site : "?", x->stacks, x->stacks == 1 ? "" : "s");
 		stack_src_print(&v->stacks, v->out, "  map:", x->map_stack_id);
 	}
 }

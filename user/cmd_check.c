@@ -175,6 +175,11 @@ static void live_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	live_groups_add(&st->live, k->dev, v, n->name, n->driver);
 }
 
+static const char *live_site(void *ctx, __s32 stack_id, char *buf, size_t len)
+{
+	return stack_src_caller(ctx, stack_id, buf, len);
+}
+
 /* A device fault inside a live mapping whose direction forbids that access. */
 static void fault_in_mapping(struct check_state *st, const struct it_event *e)
 {
@@ -289,6 +294,7 @@ int cmd_check(int argc, char **argv)
 	findings_filter(&st.f, a.common.device, a.driver);
 	findings_sort(&st.f);
 	collector_live_scan(&c, 0, live_one, &st);
+	live_groups_by_site(&st.live, live_site, &view.stacks);
 	live_groups_filter(&st.live, a.common.device, a.driver);
 	live_groups_sort(&st.live);
 	collector_snapshot(&c, &snap);

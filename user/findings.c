@@ -161,6 +161,7 @@ int live_groups_add(struct live_groups *g, __u64 dev, const struct it_live_val *
 		x->map_stack_id = v->stack_id;
 		x->dir = v->dir;
 		x->oldest_map_ns = v->map_ns;
+		x->stacks = 1;
 		snprintf(x->device, sizeof(x->device), "%s", device);
 		snprintf(x->driver, sizeof(x->driver), "%s", driver);
 	}
@@ -173,6 +174,51 @@ int live_groups_add(struct live_groups *g, __u64 dev, const struct it_live_val *
 	g->count++;
 	g->bytes += v->size;
 	return 0;
+}
+
+static int live_site_cmp(const void *a, const void *b)
+{
+	const struct live_group *x = a, *y = b;
+	int r = x->dev < y->dev ? -1 : x->dev > y->dev;
+
+	if (r)
+		return r;
+	r = strcmp(x->site, y->site);
+	if (r)
+		return r;
+	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+void live_groups_by_site(struct live_groups *g, live_site_fn site, void *ctx)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		struct live_group *x = &g->v[i];
+
+		if (!site(ctx, x->map_stack_id, x->site, sizeof(x->site)))
+			x->site[0] = 0;
+	}
+	if (!g->n)
+		return;
+	qsort(g->v, g->n, sizeof(*g->v), live_site_cmp);
+	for (size_t i = 1; i < g->n; i++) {
+		struct live_group *x = &g->v[k], *y = &g->v[i];
+
+		if (x->dev != y->dev || strcmp(x->site, y->site) != 0) {
+			g->v[++k] = *y;
+			continue;
+		}
+		/* x has the most mappings of its site (sorted): its stack stays the example. */
+		x->count += y->count;
+		x->bytes += y->bytes;
+		x->stacks += y->stacks;
+		if (y->oldest_map_ns < x->oldest_map_ns)
+			x->oldest_map_ns = y->oldest_map_ns;
+		if (y->dir != x->dir)
+			x->dir = IT_DIR_NONE;
+	}
+	g->n = k + 1;
 }
 
 size_t live_groups_filter(struct live_groups *g, const char *device, const char *driver)

@@ -53,9 +53,11 @@ void findings_free(struct findings *f);
 struct live_group {
 	__u64 dev;
 	char device[IT_NAME_LEN], driver[IT_NAME_LEN];
-	__s32 map_stack_id;
+	__s32 map_stack_id; /* after live_groups_by_site(): the stack of the most mappings */
 	__u8 dir; /* enum it_dir of the first mapping seen; IT_DIR_NONE when they differ */
 	__u64 count, bytes, oldest_map_ns;
+	char site[128]; /* after live_groups_by_site(): the function that mapped, "" if unknown */
+	__u32 stacks;	/* distinct map stacks in the group */
 };
 
 struct live_groups {
@@ -67,6 +69,12 @@ struct live_groups {
 /* Count one live mapping; 0, or -1 on ENOMEM. */
 int live_groups_add(struct live_groups *g, __u64 dev, const struct it_live_val *v,
 		    const char *device, const char *driver);
+/* The function that made a mapping, from its map stack (the driver frame below the DMA layers);
+ * NULL or "" when unknown. */
+typedef const char *(*live_site_fn)(void *ctx, __s32 stack_id, char *buf, size_t len);
+/* Merge a device's groups that were mapped by the same function (one map site reached through many
+ * stacks — an interrupt lands anywhere — is one group), keeping the stack of the biggest. */
+void live_groups_by_site(struct live_groups *g, live_site_fn site, void *ctx);
 /* Keep only those matching device/driver (NULL: any; totals follow). Returns how many remain. */
 size_t live_groups_filter(struct live_groups *g, const char *device, const char *driver);
 /* By device, then count (descending). */

@@ -149,44 +149,105 @@ static const char *fake_sym(void *ctx, __s32 id, char *buf, size_t len)
 	return buf;
 }
 
-/* The live view: text per device with its heaviest stacks, JSON one object per group. */
+/* Stacks 1-3 map from the rx refill, 4-5 from the transmit path, 6 is unknown. */
+static const char *fake_site(void *ctx, __s32 id, char *buf, size_t len)
+{
+	(void)ctx;
+	if (id == 6)
+		return NULL;
+	snprintf(buf, len, "%s",
+		 id <= 3 ? "e1000_alloc_rx_buffers [e1000e]" : "e1000_xmit_frame [e1000e]");
+	return buf;
+}
+
+/* Stack s (1..6) maps s times, 2048 bytes each, the first one at s seconds. */
+static void add_stacks(struct live_groups *g)
+{
+	struct it_live_val v = {.size = 2048, .dir = IT_DIR_FROM_DEVICE};
+
+	for (int s = 1; s <= 6; s++) {
+		v.stack_id = s;
+		for (int i = 0; i < s; i++) {
+			v.map_ns = s * 1000000000ULL + i;
+			live_groups_add(g, 0xe, &v, "0000:00:01.0", "e1000e");
+		}
+	}
+	v.stack_id = 1;
+	live_groups_add(g, 0xa, &v, "0000:00:02.0", "nvme"); /* another device, same site: apart */
+}
+
+/* One map site reached through many stacks is one group; the biggest stack is its example. */
+static void test_live_by_site(void **state)
+{
+	struct live_groups g = {};
+
+	(void)state;
+	add_stacks(&g);
+	assert_int_equal(g.n, 7);
+	live_groups_by_site(&g, fake_site, NULL);
+	live_groups_sort(&g);
+	assert_int_equal(g.n, 4);
+	assert_int_equal(g.count, 22);
+	/* e1000e: transmit 4+5=9 > rx 1+2+3=6 > unknown 6 (count ties keep either order) */
+	assert_string_equal(g.v[0].site, "e1000_xmit_frame [e1000e]");
+	assert_int_equal(g.v[0].count, 9);
+	assert_int_equal(g.v[0].stacks, 2);
+	assert_int_equal(g.v[0].map_stack_id, 5);
+	assert_int_equal(g.v[0].oldest_map_ns, 4000000000ULL);
+	for (int i = 1; i <= 2; i++) {
+		if (g.v[i].site[0]) {
+			assert_string_equal(g.v[i].site, "e1000_alloc_rx_buffers [e1000e]");
+			assert_int_equal(g.v[i].stacks, 3);
+			assert_int_equal(g.v[i].map_stack_id, 3);
+			assert_int_equal(g.v[i].oldest_map_ns, 1000000000ULL);
+		} else {
+			assert_int_equal(g.v[i].map_stack_id, 6);
+		}
+		assert_int_equal(g.v[i].count, 6);
+	}
+	assert_string_equal(g.v[3].driver, "nvme");
+	assert_int_equal(g.v[3].count, 1);
+	live_groups_free(&g);
+}
+
+/* The live view: text per device with its biggest groups, JSON one object per group. */
 static void test_print_live(void **state)
 {
 	struct live_groups g = {};
-	struct it_live_val v = {.size = 2048, .map_ns = 1000000000, .dir = IT_DIR_FROM_DEVICE};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *o = open_memstream(&text, &len);
 	struct check_view view = {{fake_sym, NULL}, o};
 
 	(void)state;
-	for (int s = 1; s <= 5; s++) {
-		v.stack_id = s;
-		for (int i = 0; i < s; i++)
-			live_groups_add(&g, 0xe, &v, "0000:00:01.0", "e1000e");
-	}
+	add_stacks(&g);
+	live_groups_by_site(&g, fake_site, NULL);
+	live_groups_filter(&g, NULL, "e1000e");
 	live_groups_sort(&g);
-	check_print_live(&view, &g, false, 3500000000ULL);
+	check_print_live(&view, &g, false, 7500000000ULL);
 	fflush(o);
 	assert_non_null(strstr(text, "still mapped at the end"));
-	assert_non_null(strstr(text, "15 mapping(s), 30720 bytes"));
+	assert_non_null(strstr(text, "21 mapping(s), 43008 bytes\n"));
 	assert_non_null(
-	    strstr(text, "0000:00:01.0 e1000e: 15 mapping(s), 30720 bytes, from 5 map stack(s)"));
-	assert_non_null(strstr(text, "5 x DMA_FROM_DEVICE, 10240 bytes, oldest 2.5s"));
+	    strstr(text, "0000:00:01.0 e1000e: 21 mapping(s), 43008 bytes, from 3 place(s)"));
+	assert_non_null(strstr(text, "9 x DMA_FROM_DEVICE, 18432 bytes, oldest 3.5s, mapped by "
+				     "e1000_xmit_frame [e1000e] (2 stacks), e.g."));
 	assert_non_null(strstr(text, "dma_map_page_attrs#5 <- e1000_alloc_rx_buffers [e1000e]"));
-	assert_null(strstr(text, "#2 <-")); /* three stacks per device in text */
+	assert_non_null(strstr(text, "mapped by ? (1 stack)"));
+	assert_null(strstr(text, "nvme"));
 	fclose(o);
 	free(text);
 	text = NULL;
 	o = open_memstream(&text, &len);
 	view.out = o;
-	check_print_live(&view, &g, true, 3500000000ULL);
+	check_print_live(&view, &g, true, 7500000000ULL);
 	fflush(o);
-	assert_non_null(strstr(text,
-			       "{\"type\":\"live_mappings\",\"device\":\"0000:00:01.0\","
-			       "\"driver\":\"e1000e\",\"map_dir\":\"DMA_FROM_DEVICE\",\"count\":5,"
-			       "\"bytes\":10240,\"oldest_s\":2.5"));
-	assert_non_null(strstr(text, "\"count\":1,"));
+	assert_non_null(
+	    strstr(text, "{\"type\":\"live_mappings\",\"device\":\"0000:00:01.0\","
+			 "\"driver\":\"e1000e\",\"map_dir\":\"DMA_FROM_DEVICE\",\"count\":9,"
+			 "\"bytes\":18432,\"oldest_s\":3.5,\"site\":\"e1000_xmit_frame [e1000e]\","
+			 "\"stacks\":2,\"map_stack\":["));
+	assert_non_null(strstr(text, "\"site\":null"));
 	fclose(o);
 	free(text);
 	live_groups_free(&g);
@@ -197,7 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dedupe_by_stack_pair), cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_unbind_leak),		 cmocka_unit_test(test_live_groups),
-	    cmocka_unit_test(test_print_live),
+	    cmocka_unit_test(test_live_by_site),	 cmocka_unit_test(test_print_live),
 	};
 	return cmocka_run_group_tests_name("findings", tests, NULL, NULL);
 }
