@@ -50,6 +50,7 @@ static error_t snap_parse(int key, char *arg, struct argp_state *state)
 	case 'j':
 		a->json = true;
 		break;
+	case 'D':
 	case 'd':
 		a->device = arg;
 		break;
@@ -240,8 +241,8 @@ int cmd_diff(int argc, char **argv)
 /* --- doctor --------------------------------------------------------------------------------- */
 
 static const struct argp_option doctor_options[] = {
-    {"device", 'd', "BDF", 0,
-     "The device to pass through (default: every device bound to vfio-pci)", 0},
+    CLI_OPT_DEVICE("The device to pass through (default: every device bound to vfio-pci)"),
+    {NULL, 'd', NULL, OPTION_ALIAS, NULL, 0}, /* -d: what doctor took first */
     {"snapshot", OPT_SNAPSHOT, "FILE", 0, "Diagnose a stored snapshot instead of this host", 0},
     {"json", 'j', NULL, 0, "Print one JSON object", 0},
     SOURCE_OPTIONS,
