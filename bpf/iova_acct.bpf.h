@@ -28,9 +28,10 @@ static __always_inline void it_dom_note_dev(__u64 dom, __u64 dev)
 		bpf_map_update_elem(&dom_dev, &dom, &info, BPF_ANY);
 }
 
-/* The device a free belongs to: the DMA call's in progress, else the domain's last allocator
- * (the flush queue frees from a timer, long after the unmap). */
-static __always_inline __u64 it_iova_free_dev(__u64 dom, __u64 dev)
+/* The device an allocation or free belongs to: the DMA call's in progress, else the domain's last
+ * allocator (the flush queue frees from a timer, long after the unmap; an allocation whose DMA
+ * call's entry program the kernel skipped has no call in progress). */
+static __always_inline __u64 it_iova_dom_dev(__u64 dom, __u64 dev)
 {
 	struct it_dom_info *cur;
 
@@ -40,9 +41,9 @@ static __always_inline __u64 it_iova_free_dev(__u64 dom, __u64 dev)
 	return cur ? cur->dev : 0;
 }
 
-static __always_inline void it_iova_stack_add(struct it_frame *f, __u64 ns)
+static __always_inline void it_iova_stack_add(struct it_frame *f, __u64 dev, __u64 ns)
 {
-	struct it_iova_stack_key key = {.dev = f->dev, .stack_id = f->stack_id};
+	struct it_iova_stack_key key = {.dev = dev, .stack_id = f->stack_id};
 	struct it_iova_stack_val *v, zero = {};
 
 	if (!cfg_map_stacks)
@@ -75,10 +76,11 @@ static __always_inline void it_iova_stack_add(struct it_frame *f, __u64 ns)
  */
 static __always_inline void it_iova_alloc_account(struct it_frame *f, __u64 pfn, __u64 ns)
 {
-	struct it_dom_stats *s = it_dom(f->arg, f->dev);
+	__u64 dev = it_iova_dom_dev(f->arg, f->dev);
+	struct it_dom_stats *s = it_dom(f->arg, dev);
 
 	it_dom_note_dev(f->arg, f->dev);
-	it_iova_stack_add(f, ns);
+	it_iova_stack_add(f, dev, ns);
 	if (!s)
 		return;
 	s->allocs += 1;
@@ -102,7 +104,7 @@ static __always_inline void it_iova_alloc_account(struct it_frame *f, __u64 pfn,
 /* A free_iova_fast call of `pages` from domain dom; ns: its latency, 0 if unknown. */
 static __always_inline void it_iova_free_account(__u64 dom, __u64 dev, __u64 pages, __u64 ns)
 {
-	struct it_dom_stats *s = it_dom(dom, it_iova_free_dev(dom, dev));
+	struct it_dom_stats *s = it_dom(dom, it_iova_dom_dev(dom, dev));
 
 	if (!s)
 		return;

@@ -384,7 +384,8 @@ static void test_iova_limit32_first_and_fallback(void **state)
 	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffffffULL, 1ULL);
 	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x123456ULL);
 	AT(SP_DMA, t_dma_map_page_exit, 1, 0x123456000ULL);
-	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 1ULL);
+	/* a 32-bit-only caller (another domain, no DMA call: unattributed) */
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD + 0x2000, 1ULL, 0xfffffULL, 1ULL);
 	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x77ULL);
 	d = dom_stats(IOVAD, DEV_A);
 	assert_int_equal(d.allocs, 2);
@@ -392,7 +393,7 @@ static void test_iova_limit32_first_and_fallback(void **state)
 	assert_int_equal(d.limit32_fail, 1);
 	assert_int_equal(d.alloc_fail, 1);
 	assert_int_equal(d.cache_misses, 1);
-	d = dom_stats(IOVAD, 0);
+	d = dom_stats(IOVAD + 0x2000, 0);
 	assert_int_equal(d.allocs, 1);
 	assert_int_equal(d.limit32, 0);
 }
@@ -412,6 +413,29 @@ static void test_iova_free_outside_dma_call(void **state)
 	assert_int_equal(dom_stats(IOVAD, 0).frees, 0);
 	assert_int_equal(dom_stats(IOVAD + 0x1000, 0).frees, 1);
 	assert_int_equal(dom_stats(IOVAD + 0x1000, 0).free_pages, 4);
+}
+
+/* An allocation with no DMA call in progress (the kernel skipped that call's entry program: an
+ * interrupt nested in the same program) goes to the device that allocated from its domain before,
+ * like a free, not to "no device"; a domain no device allocated from keeps it unattributed. */
+static void test_iova_alloc_outside_dma_call(void **state)
+{
+	int n;
+
+	(void)state;
+	map_one(DEV_A, 0x8000ULL, 4096, IT_DIR_FROM_DEVICE);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 0ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x9ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD + 0x1000, 2ULL, 0xfffffULL, 0ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0xaULL);
+	assert_int_equal(dom_stats(IOVAD, DEV_A).allocs, 2);
+	assert_int_equal(dom_stats(IOVAD, DEV_A).limit32, 2);
+	assert_int_equal(dom_stats(IOVAD, 0).allocs, 0);
+	assert_int_equal(dom_stats(IOVAD + 0x1000, 0).allocs, 1);
+	assert_int_equal(dom_stats(IOVAD + 0x1000, 0).alloc_pages, 2);
+	assert_int_equal(iova_stacks_of(DEV_A, &n).allocs, 2);
+	assert_int_equal(n, 1);
+	assert_int_equal(ctx_depth(), 0);
 }
 
 /* Allocations are aggregated per (device, stack) in the kernel: count, misses, time. */
@@ -714,6 +738,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_iova_limit32_first_and_fallback, setup_fn,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_iova_free_outside_dma_call, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_iova_alloc_outside_dma_call, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_iova_per_stack, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_exit_does_not_pile_up, setup_fn, teardown),
