@@ -101,6 +101,43 @@ static __always_inline struct it_frame *it_ctx_top(void)
 	return &s->f[(d - 1) & (IT_CTX_DEPTH - 1)];
 }
 
+#define IT_PGT_AFTER_ALLOC_NS 10000000ULL /* 10 ms */
+
+/* Remember the device of an IOVA allocation that just returned in this context. */
+static __always_inline void it_note_alloc(void *ctx, __u64 dev)
+{
+	struct it_ctxstack *s = it_ctx();
+
+	if (!s)
+		return;
+	s->alloc_stk = it_stack_pos(s, ctx);
+	s->alloc_task = bpf_get_current_task();
+	s->alloc_ns = bpf_ktime_get_ns();
+	s->alloc_dev = dev;
+}
+
+/*
+ * The device of an iommu:map: the DMA call in progress in this context; if the kernel skipped
+ * that call's entry program (an interrupt nested in it), the device of the IOVA allocated just
+ * before in this context (the DMA layer allocates the IOVA, then maps it); else none. A frame of
+ * another context (a call this one interrupted) is not its call.
+ */
+static __always_inline __u64 it_pgt_dev(void *ctx)
+{
+	struct it_ctxstack *s = it_ctx();
+	struct it_frame *f = it_ctx_top();
+
+	if (!s)
+		return 0;
+	if (f && it_ctx_mine(f, ctx))
+		return f->dev;
+	if (s->alloc_task == bpf_get_current_task() &&
+	    it_same_stack(s->alloc_stk, it_stack_pos(s, ctx)) &&
+	    bpf_ktime_get_ns() - s->alloc_ns < IT_PGT_AFTER_ALLOC_NS)
+		return s->alloc_dev;
+	return 0;
+}
+
 /* Is the innermost call in progress on this CPU (after a pop: the interrupted one) an unmap? */
 static __always_inline bool it_ctx_in_unmap(struct it_ctxstack *s)
 {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iommu.bpf.c: IOMMU page-table updates (iommu:map / iommu:unmap). The records carry no device;
- * they are attributed to the DMA call in progress on this CPU (ctx.bpf.h), else to device 0.
+ * they are attributed to the DMA call in progress on this CPU (ctx.bpf.h; a map whose call's entry
+ * the kernel skipped, to the IOVA allocation just before it: it_pgt_dev()), else to device 0.
  */
 #include "ctx.bpf.h"
 
@@ -12,7 +13,7 @@ int tp_iommu_map(u64 *ctx)
 	struct it_dev_stats *s;
 
 	it_hit(IT_TP_IOMMU_MAP);
-	s = it_dev(it_ctx_dev());
+	s = it_dev(it_pgt_dev(ctx));
 	if (s) {
 		s->pgt_map += 1;
 		s->pgt_map_bytes += ctx[2];

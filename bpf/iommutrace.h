@@ -234,6 +234,9 @@ struct it_ctxstack {
 	__u32 pgt_busy; /* the iommu:unmap program is running on this CPU (see tp_iommu_unmap) */
 	__u64 scratch;	/* see it_stack_pos() */
 	struct it_frame f[IT_CTX_DEPTH];
+	/* The last IOVA allocation on this CPU: its device, task, stack position and time (an
+	 * iommu:map right after it in the same context maps that IOVA; see it_pgt_dev()). */
+	__u64 alloc_dev, alloc_task, alloc_stk, alloc_ns;
 };
 
 /* Ring buffer records: rare events only. */

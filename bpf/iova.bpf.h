@@ -38,7 +38,8 @@ static __always_inline int alloc_iova_fast_exit(void *ctx, u64 ret, u64 *args)
 	struct it_frame f = {};
 
 	if (it_ctx_pop(ctx, IT_FN_ALLOC_IOVA_FAST, &f)) {
-		it_iova_alloc_account(&f, ret, (bpf_ktime_get_ns() - f.t0) ?: 1);
+		it_note_alloc(ctx,
+			      it_iova_alloc_account(&f, ret, (bpf_ktime_get_ns() - f.t0) ?: 1));
 	} else if (args) {
 		/* The entry was skipped by the kernel; fexit still has the arguments. */
 		f.arg = args[0];
@@ -46,7 +47,7 @@ static __always_inline int alloc_iova_fast_exit(void *ctx, u64 ret, u64 *args)
 		f.nents = it_iova_first32(args[2], args[3]);
 		f.dev = it_ctx_dev();
 		f.stack_id = cfg_map_stacks ? it_stack(ctx) : -1;
-		it_iova_alloc_account(&f, ret, 0);
+		it_note_alloc(ctx, it_iova_alloc_account(&f, ret, 0));
 	}
 	return 0;
 }

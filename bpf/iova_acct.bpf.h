@@ -72,9 +72,9 @@ static __always_inline void it_iova_stack_add(struct it_frame *f, __u64 dev, __u
 /*
  * An alloc_iova_fast call returned pfn (0: failed). f: its frame (arg = domain, size = pages,
  * nents = 32-bit-limit first attempt, nested = alloc_iova calls inside). ns: its latency, 0 if
- * unknown.
+ * unknown. Returns the device it was counted for.
  */
-static __always_inline void it_iova_alloc_account(struct it_frame *f, __u64 pfn, __u64 ns)
+static __always_inline __u64 it_iova_alloc_account(struct it_frame *f, __u64 pfn, __u64 ns)
 {
 	__u64 dev = it_iova_dom_dev(f->arg, f->dev);
 	struct it_dom_stats *s = it_dom(f->arg, dev);
@@ -82,7 +82,7 @@ static __always_inline void it_iova_alloc_account(struct it_frame *f, __u64 pfn,
 	it_dom_note_dev(f->arg, f->dev);
 	it_iova_stack_add(f, dev, ns);
 	if (!s)
-		return;
+		return dev;
 	s->allocs += 1;
 	s->alloc_pages += f->size;
 	if (!pfn)
@@ -99,6 +99,7 @@ static __always_inline void it_iova_alloc_account(struct it_frame *f, __u64 pfn,
 	s->size_class[it_iova_class(f->size) & 15] += 1;
 	if (ns)
 		it_hist_add(s->hist[IT_H_ALLOC], ns);
+	return dev;
 }
 
 /* A free_iova_fast call of `pages` from domain dom; ns: its latency, 0 if unknown. */

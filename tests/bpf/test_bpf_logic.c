@@ -116,8 +116,9 @@ static void run_prog(struct bpf_program *prog, int n, ...)
 #define RUN(prog, ...) run_prog(skel->progs.prog, __VA_ARGS__)
 
 /* Stack positions (one 16 KiB stack block): a DMA API call, and the IOVA call nested in it. */
-#define SP_DMA	0x43f00ULL
-#define SP_IOVA 0x43e00ULL
+#define SP_DMA	 0x43f00ULL
+#define SP_IOVA	 0x43e00ULL
+#define SP_OTHER 0x87f00ULL /* another stack (16 KiB block): an interrupt's */
 /* Run an entry or exit program as if called at stack position sp. */
 #define AT(sp, prog, ...)                                                                          \
 	do {                                                                                       \
@@ -438,6 +439,34 @@ static void test_iova_alloc_outside_dma_call(void **state)
 	assert_int_equal(ctx_depth(), 0);
 }
 
+/* iommu:map carries no device. When the kernel skipped the DMA call's entry program, the map that
+ * follows an IOVA allocation in the same context is that allocation's device's; a call another
+ * context interrupted (here: on another stack) is not this map's call. */
+static void test_pgt_map_after_skipped_entry(void **state)
+{
+	(void)state;
+	map_one(DEV_A, 0x8000ULL, 4096, IT_DIR_FROM_DEVICE); /* IOVAD is DEV_A's */
+	assert_int_equal(dev_stats(DEV_A).pgt_map, 1);
+	/* DEV_A's dma_map entry skipped: no frame, but the allocation names the domain */
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD, 1ULL, 0xfffffULL, 0ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0x9ULL);
+	RUN(tp_iommu_map, 3, 0x9000ULL, 0x5000000ULL, 4096ULL);
+	assert_int_equal(dev_stats(DEV_A).pgt_map, 2);
+	/* DEV_B's call is in progress on the task stack; a map on another stack is not its */
+	AT(SP_DMA, t_dma_map_page_entry, 5, DEV_B, 0x1000ULL, 0ULL, 4096ULL, 1ULL);
+	RUN(t_set_sp, 1, SP_OTHER);
+	RUN(tp_iommu_map, 3, 0xa000ULL, 0x5001000ULL, 4096ULL);
+	assert_int_equal(dev_stats(DEV_B).pgt_map, 0);
+	assert_int_equal(dev_stats(DEV_A).pgt_map, 2);
+	/* ... while its own map is */
+	AT(SP_IOVA, t_alloc_iova_fast_entry, 4, IOVAD + 0x1000, 1ULL, 0xfffffULL, 0ULL);
+	AT(SP_IOVA, t_alloc_iova_fast_exit, 1, 0xbULL);
+	RUN(tp_iommu_map, 3, 0xb000ULL, 0x5002000ULL, 4096ULL);
+	AT(SP_DMA, t_dma_map_page_exit, 1, 0xb000ULL);
+	assert_int_equal(dev_stats(DEV_B).pgt_map, 1);
+	assert_int_equal(ctx_depth(), 0);
+}
+
 /* Allocations are aggregated per (device, stack) in the kernel: count, misses, time. */
 static void test_iova_per_stack(void **state)
 {
@@ -739,6 +768,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_iova_free_outside_dma_call, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_iova_alloc_outside_dma_call, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_pgt_map_after_skipped_entry, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_iova_per_stack, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_exit_without_entry, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_lost_exit_does_not_pile_up, setup_fn, teardown),
