@@ -169,14 +169,6 @@ error_t cli_parse_common(struct argp_state *state, struct cli_common *c, int key
 	return 0;
 }
 
-__u64 cli_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;

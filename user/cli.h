@@ -64,9 +64,6 @@ struct cli_common {
 /* The shared keys, and an error for any positional argument; ARGP_ERR_UNKNOWN for the rest. */
 error_t cli_parse_common(struct argp_state *state, struct cli_common *c, int key, char *arg);
 
-/* CLOCK_MONOTONIC in ns. */
-__u64 cli_now_ns(void);
-
 /* Set by SIGINT/SIGTERM. */
 extern volatile int g_stop;
 void cli_install_signals(void);

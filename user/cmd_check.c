@@ -219,14 +219,6 @@ static void on_event(void *ctx, const struct it_event *e)
 	}
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 int cmd_check(int argc, char **argv)
 {
 	const struct argp argp = {check_options,
@@ -274,16 +266,16 @@ int cmd_check(int argc, char **argv)
 	cli_install_signals();
 	fprintf(stderr, "iommutrace check: watching; %s\n",
 		a.common.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
-	start = mono_ns();
-	while (!g_stop && (!a.common.duration_ms ||
-			   (mono_ns() - start) / 1000000 < (__u64)a.common.duration_ms)) {
+	start = clock_ns(CLOCK_MONOTONIC);
+	while (!g_stop && (!a.common.duration_ms || (clock_ns(CLOCK_MONOTONIC) - start) / 1000000 <
+							(__u64)a.common.duration_ms)) {
 		collector_poll(&c, 200);
 		fault_events_next_poll(&st.fe);
 	}
 	collector_poll(&c, 0);
-	end = mono_ns();
-	/* Live-table times are bpf_ktime_get_ns(): CLOCK_MONOTONIC, as mono_ns(). */
-	st.now_ns = mono_ns();
+	end = clock_ns(CLOCK_MONOTONIC);
+	/* Live-table times are bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
+	st.now_ns = clock_ns(CLOCK_MONOTONIC);
 	st.leak_age_ns = (__u64)a.leak_age_ms * 1000000;
 	if (st.leak_age_ns) {
 		struct leak_scan ls = {

@@ -355,10 +355,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 
 static __u64 mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	return clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 int cmd_export(int argc, char **argv)

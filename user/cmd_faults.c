@@ -63,14 +63,6 @@ static error_t faults_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static bool wanted(const struct faults_state *st, const char *device)
 {
 	return !st->a->common.device || strcmp(st->a->common.device, device) == 0;

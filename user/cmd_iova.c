@@ -216,10 +216,10 @@ int cmd_iova(int argc, char **argv)
 	cli_install_signals(); /* before saying so: a script may signal as soon as it reads it */
 	fprintf(stderr, "iommutrace iova: tracing; %s\n",
 		a.common.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
-	start = cli_now_ns();
+	start = clock_ns(CLOCK_MONOTONIC);
 	next = start + (__u64)a.common.interval_ms * 1000000;
 	for (;;) {
-		__u64 now = cli_now_ns();
+		__u64 now = clock_ns(CLOCK_MONOTONIC);
 		bool done = g_stop || (a.common.duration_ms &&
 				       now >= start + (__u64)a.common.duration_ms * 1000000);
 

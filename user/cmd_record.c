@@ -280,14 +280,6 @@ static void write_snapshot(struct recorder *r, struct snapshot *s)
 	write_iova_stacks(r);
 }
 
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void header_of(const struct collector *c, long interval_ms, struct rec_header *h)
 {
 	memset(h, 0, sizeof(*h));

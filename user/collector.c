@@ -341,14 +341,12 @@ static int open_bpf(struct collector *c, char *err, size_t errlen)
 static void refresh_requesters(struct collector *c)
 {
 	int fd = bpf_map__fd(c->skel->maps.dev_info), sfd = bpf_map__fd(c->skel->maps.sid_dev);
-	struct timespec ts;
 	struct it_dev_info info;
 	__u64 k, next, now;
 	unsigned seg, bus, slot, fn;
 	bool more;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	now = clock_ns(CLOCK_MONOTONIC);
 	if (now - c->sid_refresh_ns < 1000000000ULL)
 		return;
 	c->sid_refresh_ns = now;
@@ -473,15 +471,13 @@ static void collector_prog_stats(struct collector *c, struct snapshot *s)
 int collector_snapshot(struct collector *c, struct snapshot *s)
 {
 	struct iommutrace_bpf *k = c->skel;
-	struct timespec ts;
 	void *recs;
 	int r;
 
 	if (c->kmod)
 		return kmod_source_snapshot(c->kmod, s);
 	memset(s, 0, sizeof(*s));
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	s->ts_ns = clock_ns(CLOCK_MONOTONIC);
 	read_percpu_array(bpf_map__fd(k->maps.hook_hits), IT_HOOK_NR, s->hooks, c->ncpu);
 	read_percpu_array(bpf_map__fd(k->maps.hook_misses), IT_HOOK_NR, s->hook_misses, c->ncpu);
 	read_percpu_array(bpf_map__fd(k->maps.counters), IT_C_NR, s->counters, c->ncpu);

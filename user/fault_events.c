@@ -166,10 +166,7 @@ static void fe_match(struct fault_events *fe, struct fe_dev *d, struct fault_rec
 	/* The maps read earlier in this poll do, unless the fault came after they were read (a
 	 * busy reader drains faults that happened seconds apart in one poll). */
 	if (d->gen != fe->gen || r->ts_ns > d->scan_ns) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		d->scan_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		d->scan_ns = clock_ns(CLOCK_MONOTONIC);
 		d->nmaps = 0;
 		collector_live_scan(fe->c, d->dev, add_live, d);
 		/* Every recent unmap, also of an IOVA mapped again since; else the last one of

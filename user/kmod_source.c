@@ -326,12 +326,10 @@ static int snapshot_counters(struct kmod_source *k, struct snapshot *s, char *er
 int kmod_source_snapshot(struct kmod_source *k, struct snapshot *s)
 {
 	char err[256];
-	struct timespec ts;
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->ts_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	s->ts_ns = clock_ns(CLOCK_MONOTONIC);
 	r = read_hooks(k, err, sizeof(err));
 	if (!r)
 		r = snapshot_counters(k, s, err, sizeof(err));

@@ -10,6 +10,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+/* Now on a clock, in ns. CLOCK_MONOTONIC is the clock of snapshot times and of every BPF
+ * timestamp (bpf_ktime_get_ns), so they compare with it. */
+static inline __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 struct dev_snap {
 	__u64 key; /* kernel struct device pointer: an identity only, never printed */
