@@ -32,10 +32,15 @@ void check_leak_event(struct it_event *e, const struct it_live_key *k, const str
 	e->ts_ns = v->map_ns;
 }
 
+bool check_mapped_before_unbind(const struct it_live_val *v, __u64 unbind_ns)
+{
+	return v->map_ns <= unbind_ns;
+}
+
 bool check_unbind_leak(struct it_event *e, const struct it_event *unbind,
 		       const struct it_live_key *k, const struct it_live_val *v)
 {
-	if (v->map_ns > unbind->ts_ns)
+	if (!check_mapped_before_unbind(v, unbind->ts_ns))
 		return false;
 	check_leak_event(e, k, v, unbind->stack_id);
 	return true;

@@ -28,8 +28,11 @@ bool check_event_is_finding(const struct it_event *e, bool translated);
  * ring-buffer record, and `record` writes it as one. */
 void check_leak_event(struct it_event *e, const struct it_live_key *k, const struct it_live_val *v,
 		      __s32 op_stack_id);
-/* The same for a mapping found live after the driver-unbind event unbind: false (no leak) when it
- * was made after the unbind — by the next driver bound, seen because this reader ran late. */
+/* Whether a mapping found live after a driver unbind at unbind_ns was that driver's (a leak) and
+ * not made after the unbind by the next driver bound, seen because the reader ran late. */
+bool check_mapped_before_unbind(const struct it_live_val *v, __u64 unbind_ns);
+/* The leak event of such a mapping for the driver-unbind event unbind; false (no leak) when it was
+ * made after the unbind. */
 bool check_unbind_leak(struct it_event *e, const struct it_event *unbind,
 		       const struct it_live_key *k, const struct it_live_val *v);
 

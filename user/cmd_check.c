@@ -112,10 +112,10 @@ static void dev_names_forget(struct check_state *st, __u64 dev)
 			st->devs[i] = st->devs[--st->ndevs];
 }
 
+/* A driver unbind: the device's live mappings from before it are leaks. */
 struct leak_scan {
 	struct check_state *st;
-	const struct it_event *unbind; /* NULL: age scan */
-	__u64 now_ns, min_age_ns;
+	const struct it_event *unbind;
 	char name[IT_NAME_LEN], driver[IT_NAME_LEN];
 };
 
@@ -124,16 +124,8 @@ static void leak_one(void *ctx, const struct it_live_key *k, const struct it_liv
 	struct leak_scan *ls = ctx;
 	struct it_event e;
 
-	if (ls->unbind) {
-		if (!check_unbind_leak(&e, ls->unbind, k, v))
-			return;
+	if (check_unbind_leak(&e, ls->unbind, k, v))
 		findings_add_event(&ls->st->f, &e, ls->name, ls->driver);
-	} else if (ls->now_ns - v->map_ns >= ls->min_age_ns) {
-		const struct dev_names *n = dev_names(ls->st, k->dev);
-
-		check_leak_event(&e, k, v, -1);
-		findings_add_event(&ls->st->f, &e, n->name, n->driver);
-	}
 }
 
 static struct unbound *find_unbound(struct check_state *st, __u64 dev)
@@ -159,20 +151,23 @@ static void note_unbind(struct check_state *st, const struct it_event *e)
 	u->ns = e->ts_ns;
 }
 
-/* A mapping live at the end, unless a leak finding (at its driver's unbind, or by --leak-age)
- * reported it already. */
-static void live_one(void *ctx, const struct it_live_key *k, const struct it_live_val *v)
+/* A mapping live at the end: a leak finding when older than --leak-age; else, unless its driver's
+ * unbind reported it as a leak already, one of the mappings still live. */
+static void at_end_one(void *ctx, const struct it_live_key *k, const struct it_live_val *v)
 {
 	struct check_state *st = ctx;
 	const struct unbound *u = find_unbound(st, k->dev);
 	const struct dev_names *n;
+	struct it_event e;
 
-	if (u && v->map_ns <= u->ns)
-		return;
-	if (st->leak_age_ns && st->now_ns - v->map_ns >= st->leak_age_ns)
-		return;
-	n = dev_names(st, k->dev);
-	live_groups_add(&st->live, k->dev, v, n->name, n->driver);
+	if (st->leak_age_ns && st->now_ns - v->map_ns >= st->leak_age_ns) {
+		n = dev_names(st, k->dev);
+		check_leak_event(&e, k, v, -1);
+		findings_add_event(&st->f, &e, n->name, n->driver);
+	} else if (!u || !check_mapped_before_unbind(v, u->ns)) {
+		n = dev_names(st, k->dev);
+		live_groups_add(&st->live, k->dev, v, n->name, n->driver);
+	}
 }
 
 static const char *live_site(void *ctx, __s32 stack_id, char *buf, size_t len)
@@ -277,15 +272,9 @@ int cmd_check(int argc, char **argv)
 	/* Live-table times are bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
 	st.now_ns = clock_ns(CLOCK_MONOTONIC);
 	st.leak_age_ns = (__u64)a.leak_age_ms * 1000000;
-	if (st.leak_age_ns) {
-		struct leak_scan ls = {
-		    .st = &st, .now_ns = st.now_ns, .min_age_ns = st.leak_age_ns};
-
-		collector_live_scan(&c, 0, leak_one, &ls);
-	}
+	collector_live_scan(&c, 0, at_end_one, &st);
 	findings_filter(&st.f, a.common.device, a.driver);
 	findings_sort(&st.f);
-	collector_live_scan(&c, 0, live_one, &st);
 	live_groups_by_site(&st.live, live_site, &view.stacks);
 	live_groups_filter(&st.live, a.common.device, a.driver);
 	live_groups_sort(&st.live);
