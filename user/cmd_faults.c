@@ -97,7 +97,8 @@ int cmd_faults(int argc, char **argv)
 	    cli_collector_children,
 	    NULL,
 	    NULL};
-	struct faults_args a = {.threshold = 5, .window_ms = 2000};
+	struct faults_args a = {.threshold = FAULTVIEW_STORM_THRESHOLD,
+				.window_ms = FAULTVIEW_WINDOW_MS};
 	struct faults_state st = {.a = &a};
 	struct collector c;
 	struct snapshot snap;

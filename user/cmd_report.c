@@ -169,8 +169,8 @@ static void faults_report(struct report *r)
 	struct stack_src stacks = {report_stack, r};
 	struct fault_view v;
 
-	faultview_init(&v, stacks, r->json, 5, 2000000000ULL,
-		       h->start_realtime_ns - h->start_mono_ns);
+	faultview_init(&v, stacks, r->json, FAULTVIEW_STORM_THRESHOLD,
+		       FAULTVIEW_WINDOW_MS * 1000000ULL, h->start_realtime_ns - h->start_mono_ns);
 	if (!r->json)
 		printf("\n== faults\n");
 	for (size_t i = 0; i < r->nfaults; i++) {

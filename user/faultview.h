@@ -29,6 +29,10 @@ struct fault_view {
 	bool regs_ok;	   /* VT-d records read from the registers */
 };
 
+/* Storm detection defaults: `faults` without --storm-threshold/--window, and `report`. */
+#define FAULTVIEW_STORM_THRESHOLD 5.0 /* faults/s: more than the kernel's printk limit lets by */
+#define FAULTVIEW_WINDOW_MS	  2000
+
 void faultview_init(struct fault_view *v, struct stack_src stacks, bool json, double threshold,
 		    __u64 window_ns, __u64 mono_to_real_ns);
 void faultview_free(struct fault_view *v);
