@@ -55,11 +55,12 @@ static json_object *stacks_json(const struct iova_view *v, __u64 dev, bool all, 
 
 		iovaview_stack_text(v, s->key.stack_id, buf, sizeof(buf));
 		json_object_object_add(o, "stack", json_object_new_string(buf));
-		/* null when every frame is DMA/IOMMU code (a truncated stack) */
-		json_object_object_add(o, "culprit",
-				       stack_caller_frame(culprit, sizeof(culprit), buf)
-					   ? json_object_new_string(culprit)
-					   : NULL);
+		/* null when the stack is lost or all DMA/IOMMU code (truncated) */
+		json_object_object_add(
+		    o, "culprit",
+		    stack_src_caller(&v->sym, s->key.stack_id, culprit, sizeof(culprit))
+			? json_object_new_string(culprit)
+			: NULL);
 		json_object_object_add(o, "allocs", json_object_new_int64(s->val.allocs));
 		json_object_object_add(o, "misses", json_object_new_int64(s->val.misses));
 		json_object_object_add(o, "total_ns", json_object_new_int64(s->val.ns));
@@ -75,13 +76,10 @@ static json_object *stacks_json(const struct iova_view *v, __u64 dev, bool all, 
 static void top_culprit(const struct iova_view *v, __u64 dev, bool all, char *buf, size_t len)
 {
 	size_t idx[1];
-	char st[4096];
 
 	buf[0] = 0;
 	if (iova_top_stacks(v->stacks, v->nstacks, dev, all, IOVA_BY_ALLOCS, 1, idx) == 1)
-		stack_caller_frame(
-		    buf, len,
-		    iovaview_stack_text(v, v->stacks[idx[0]].key.stack_id, st, sizeof(st)));
+		stack_src_caller(&v->sym, v->stacks[idx[0]].key.stack_id, buf, len);
 }
 
 static int row_advice(const struct iova_view *v, const struct iova_row *r, bool all,
