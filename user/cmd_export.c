@@ -353,11 +353,6 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	return r;
 }
 
-static __u64 mono_ms(void)
-{
-	return clock_ns(CLOCK_MONOTONIC) / 1000000;
-}
-
 int cmd_export(int argc, char **argv)
 {
 	const struct argp argp = {

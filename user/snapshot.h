@@ -22,6 +22,12 @@ static inline __u64 clock_ns(clockid_t id)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* CLOCK_MONOTONIC in ms: the pace of interval loops. */
+static inline __u64 mono_ms(void)
+{
+	return clock_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
 struct dev_snap {
 	__u64 key; /* kernel struct device pointer: an identity only, never printed */
 	struct it_dev_info info;

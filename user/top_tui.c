@@ -32,11 +32,6 @@ struct tui {
 	long iter;
 };
 
-static __u64 now_ms(void)
-{
-	return clock_ns(CLOCK_MONOTONIC) / 1000000;
-}
-
 static void refresh_rows(struct tui *t)
 {
 	free(t->rows);
@@ -241,7 +236,7 @@ int top_tui(struct collector *c, long interval_ms, long iterations)
 	}
 	refresh_rows(&t);
 	draw(&t);
-	next = now_ms() + interval_ms;
+	next = mono_ms() + interval_ms;
 	while (!quit && !g_stop) {
 		bool dirty = false;
 		int ch;
@@ -252,12 +247,12 @@ int top_tui(struct collector *c, long interval_ms, long iterations)
 			if (key(&t, ch))
 				quit = true;
 		}
-		if (now_ms() >= next) {
+		if (mono_ms() >= next) {
 			struct snapshot s;
 
 			next += interval_ms;
-			if (now_ms() > next)
-				next = now_ms() + interval_ms;
+			if (mono_ms() > next)
+				next = mono_ms() + interval_ms;
 			if (collector_snapshot(c, &s) == 0) {
 				snapshot_free(&t.prev);
 				t.prev = t.cur;
