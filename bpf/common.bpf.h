@@ -309,8 +309,8 @@ static __always_inline __s32 it_stack(void *ctx)
 	return id;
 }
 
-/* Queue a record; wake the reader only once enough has accumulated (it also polls on a timer). */
-/* Wake the reader only once cfg_rb_wakeup_bytes are waiting (it also polls every tick). */
+/* Batched wake-ups: wake the reader only once cfg_rb_wakeup_bytes are waiting (it also polls
+ * every tick). */
 static __always_inline __u64 it_wakeup_flags(void)
 {
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_rb_wakeup_bytes)
@@ -318,6 +318,7 @@ static __always_inline __u64 it_wakeup_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* Queue a rare event; a full ring buffer counts the drop. */
 static __always_inline void it_emit(struct it_event *e)
 {
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), it_wakeup_flags()))
