@@ -149,6 +149,47 @@ static __always_inline bool it_ctx_in_unmap(struct it_ctxstack *s)
 	return h == IT_FN_DMA_UNMAP || h == IT_FN_DMA_UNMAP_RES || h == IT_FN_DMA_UNMAP_SG;
 }
 
+/* Calls whose exit (or tracepoint) adds live mappings. */
+static __always_inline bool it_hook_maps(__u32 hook)
+{
+	return hook == IT_FN_DMA_MAP || hook == IT_FN_DMA_MAP_RES || hook == IT_FN_DMA_MAP_SG ||
+	       hook == IT_FN_DMA_ALLOC;
+}
+
+/*
+ * One stack walk per map call: the IOVA allocation inside a map call captures the kernel stack
+ * (for the per-stack IOVA table) and leaves it in the enclosing map call's frame, whose live
+ * mappings then reuse it (the same driver path, seen from two frames deeper) instead of walking
+ * the stack again at the exit. Only a frame of this context (not a call this one interrupted).
+ */
+static __always_inline void it_ctx_share_stack(void *ctx, __s32 stack_id)
+{
+	struct it_ctxstack *s = it_ctx();
+	struct it_frame *p;
+	__u32 d;
+
+	if (!s || stack_id < 0)
+		return;
+	d = s->depth;
+	if (d < 2 || d > IT_CTX_DEPTH)
+		return;
+	barrier_var(d);
+	p = &s->f[(d - 2) & (IT_CTX_DEPTH - 1)];
+	if (p->stack_id < 0 && it_hook_maps(p->hook) && it_ctx_mine(p, ctx))
+		p->stack_id = stack_id;
+}
+
+/* The stack a map call in progress in this context (on dev) already has, for a tracepoint that
+ * fires inside it; -1 if none. */
+static __always_inline __s32 it_ctx_call_stack(void *ctx, __u64 dev)
+{
+	struct it_frame *f = it_ctx_top();
+
+	if (f && f->stack_id >= 0 && f->dev == dev && it_hook_maps(f->hook) && it_ctx_mine(f, ctx))
+		return f->stack_id;
+	return -1;
+}
+
 /* Device of the innermost DMA call in progress, 0 if none. */
 static __always_inline __u64 it_ctx_dev(void)
 {

@@ -14,7 +14,7 @@
 static __always_inline int tp_map(u64 *ctx, __u32 hook, __u8 kind)
 {
 	it_hit(hook);
-	it_dma_map(ctx, ctx[0], ctx[2], ctx[3], ctx[4], kind);
+	it_dma_map(ctx, ctx[0], ctx[2], ctx[3], ctx[4], kind, it_ctx_call_stack(ctx, ctx[0]));
 	return 0;
 }
 
@@ -55,7 +55,8 @@ SEC("raw_tp")
 int tp_dma_map_sg(u64 *ctx)
 {
 	it_hit(IT_TP_DMA_MAP_SG);
-	it_dma_map_sg(ctx, ctx[0], (struct scatterlist *)ctx[1], ctx[2], ctx[3], ctx[4]);
+	it_dma_map_sg(ctx, ctx[0], (struct scatterlist *)ctx[1], ctx[2], ctx[3], ctx[4],
+		      it_ctx_call_stack(ctx, ctx[0]));
 	return 0;
 }
 
@@ -74,7 +75,8 @@ int tp_dma_alloc(u64 *ctx)
 {
 	it_hit(IT_TP_DMA_ALLOC);
 	if (ctx[1])
-		it_dma_map(ctx, ctx[0], ctx[2], ctx[3], IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT);
+		it_dma_map(ctx, ctx[0], ctx[2], ctx[3], IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT,
+			   it_ctx_call_stack(ctx, ctx[0]));
 	return 0;
 }
 

@@ -11,22 +11,31 @@
 
 #define IT_DMA_MAPPING_ERROR (~(__u64)0)
 
-static __always_inline void it_live_add(void *ctx, struct it_dev_stats *s, __u64 dev, __u64 addr,
-					__u64 size, __u8 dir, __u8 kind, __u16 nents)
+/*
+ * The kernel stack recorded with a call's live mappings: the one the call already has (its IOVA
+ * allocation's, it_ctx_share_stack) or else a fresh one; -1 without --stacks.
+ */
+static __always_inline __s32 it_map_stack(void *ctx, __s32 call_stack)
+{
+	if (!cfg_map_stacks)
+		return -1;
+	return call_stack >= 0 ? call_stack : it_stack(ctx);
+}
+
+static __always_inline void it_live_add(struct it_dev_stats *s, __u64 dev, __u64 addr, __u64 size,
+					__u8 dir, __u8 kind, __u16 nents, __s32 stack_id)
 {
 	struct it_live_key k = {.dev = dev, .dma_addr = addr};
 	struct it_live_val v = {
 	    .size = size,
 	    .map_ns = bpf_ktime_get_ns(),
-	    .stack_id = -1,
+	    .stack_id = stack_id,
 	    .pid = bpf_get_current_pid_tgid() >> 32,
 	    .nents = nents,
 	    .dir = dir,
 	    .kind = kind,
 	};
 
-	if (cfg_map_stacks)
-		v.stack_id = it_stack(ctx);
 	/* BPF_ANY: a stale entry at the same address (its unmap was missed) is replaced. */
 	if (bpf_map_update_elem(&live, &k, &v, BPF_ANY)) {
 		it_count(IT_C_LIVE_OVERFLOW);
@@ -155,9 +164,10 @@ static __always_inline void it_unmap_untracked(void *ctx, __u64 dev, __u64 addr,
 	it_emit(&e);
 }
 
-/* A mapping was made: count it and remember it. */
+/* A mapping was made: count it and remember it. call_stack: the call's stack if it has one, or
+ * -1 (it_map_stack). */
 static __always_inline void it_dma_map(void *ctx, __u64 dev, __u64 addr, __u64 size, __u8 dir,
-				       __u8 kind)
+				       __u8 kind, __s32 call_stack)
 {
 	struct it_dev_stats *s;
 
@@ -175,7 +185,7 @@ static __always_inline void it_dma_map(void *ctx, __u64 dev, __u64 addr, __u64 s
 			s->map_bytes += size;
 		}
 	}
-	it_live_add(ctx, s, dev, addr, size, dir, kind, 0);
+	it_live_add(s, dev, addr, size, dir, kind, 0, it_map_stack(ctx, call_stack));
 }
 
 /* A mapping goes away: check it against what was mapped, then forget it. */
@@ -232,10 +242,11 @@ static __always_inline struct scatterlist *it_sg_next(struct scatterlist *sg, __
 
 /* An sg list was mapped into `ents` DMA segments: count them and remember each. */
 static __always_inline void it_dma_map_sg(void *ctx, __u64 dev, struct scatterlist *sg, __u32 nents,
-					  __s32 ents, __u8 dir)
+					  __s32 ents, __u8 dir, __s32 call_stack)
 {
 	__u64 sgsz = bpf_core_type_size(struct scatterlist);
 	struct it_dev_stats *s = it_dev(dev);
+	__s32 stack_id;
 	__u32 i;
 
 	if (ents <= 0) {
@@ -246,13 +257,14 @@ static __always_inline void it_dma_map_sg(void *ctx, __u64 dev, struct scatterli
 		s->map_sg += 1;
 		s->map_sg_ents += ents;
 	}
+	stack_id = it_map_stack(ctx, call_stack); /* one for all segments */
 	for (i = 0; i < IT_SG_MAX && i < (__u32)ents && sg; i++) {
 		__u64 addr = BPF_CORE_READ(sg, dma_address);
 		__u32 len = BPF_CORE_READ(sg, dma_length);
 
 		if (s)
 			s->map_sg_bytes += len;
-		it_live_add(ctx, s, dev, addr, len, dir, IT_MAP_SG, nents);
+		it_live_add(s, dev, addr, len, dir, IT_MAP_SG, nents, stack_id);
 		sg = it_sg_next(sg, sgsz);
 	}
 }

@@ -23,9 +23,9 @@ static __always_inline void it_fn_map_exit(void *ctx, __u32 hook, u64 ret, u64 *
 
 	if (it_dma_call_done(ctx, hook, IT_H_MAP, &f)) {
 		if (!cfg_tp_dma_map)
-			it_dma_map(ctx, f.dev, ret, f.size, f.dir, kind);
+			it_dma_map(ctx, f.dev, ret, f.size, f.dir, kind, f.stack_id);
 	} else if (args && !cfg_tp_dma_map) {
-		it_dma_map(ctx, args[0], ret, args[size_arg], args[dir_arg], kind);
+		it_dma_map(ctx, args[0], ret, args[size_arg], args[dir_arg], kind, -1);
 	}
 }
 
@@ -120,7 +120,8 @@ static __always_inline int dma_map_sg_exit(void *ctx, u64 ret, u64 *args)
 	struct it_frame f;
 
 	if (it_dma_call_done(ctx, IT_FN_DMA_MAP_SG, IT_H_MAP, &f) && !cfg_tp_dma_sg)
-		it_dma_map_sg(ctx, f.dev, (struct scatterlist *)f.arg, f.nents, (__s32)ret, f.dir);
+		it_dma_map_sg(ctx, f.dev, (struct scatterlist *)f.arg, f.nents, (__s32)ret, f.dir,
+			      f.stack_id);
 	return 0;
 }
 
@@ -158,7 +159,8 @@ static __always_inline int dma_alloc_exit(void *ctx, u64 ret, u64 *args)
 	if (!it_ctx_pop(ctx, IT_FN_DMA_ALLOC, &f) || !ret || cfg_tp_dma_alloc)
 		return 0;
 	if (bpf_probe_read_kernel(&handle, sizeof(handle), (void *)f.arg) == 0)
-		it_dma_map(ctx, f.dev, handle, f.size, IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT);
+		it_dma_map(ctx, f.dev, handle, f.size, IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT,
+			   f.stack_id);
 	return 0;
 }
 

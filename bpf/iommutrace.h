@@ -217,7 +217,8 @@ struct it_frame {
 	__u8 dir;
 	__u8 nested;	 /* alloc_iova calls seen inside this alloc_iova_fast */
 	__u32 flags;	 /* IT_FF_* */
-	__s32 stack_id;	 /* IOVA allocations: the caller's kernel stack, <0 if none */
+	__s32 stack_id;	 /* kernel stack, <0 if none: an IOVA allocation's, also shared with its map
+			    call */
 	__u64 cand_addr; /* unmap of an untracked address: decided at the exit (IT_FF_UNMAP_CAND) */
 	__u64 cand_size;
 };

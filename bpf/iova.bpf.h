@@ -28,8 +28,10 @@ static __always_inline int alloc_iova_fast_entry(void *ctx, u64 *a)
 
 	it_hit(IT_FN_ALLOC_IOVA_FAST);
 	f = it_ctx_push(ctx, IT_FN_ALLOC_IOVA_FAST, 0, a[0], a[1], it_iova_first32(a[2], a[3]), 0);
-	if (f && cfg_map_stacks)
+	if (f && cfg_map_stacks) {
 		f->stack_id = it_stack(ctx);
+		it_ctx_share_stack(ctx, f->stack_id);
+	}
 	return 0;
 }
 

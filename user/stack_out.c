@@ -15,11 +15,27 @@ struct stack_src stack_src_collector(struct collector *c)
 	return (struct stack_src){collector_sym, c};
 }
 
-/* Symbolized stack, innermost first. */
+/*
+ * A map's stack may have been taken inside the call's IOVA allocation (the BPF side walks the
+ * stack once per map call and shares it, it_ctx_share_stack): it then starts with the allocator
+ * and dma-iommu internals. Shown from the DMA API call, as a stack taken at the call's exit reads.
+ * frames: innermost first. Returns how many to skip.
+ */
+static int alloc_frames_above_dma_call(const char *const *frames, int n)
+{
+	if (n == 0 || strncmp(frames[0], "alloc_iova", 10) != 0)
+		return 0;
+	for (int i = 1; i < n; i++)
+		if (strncmp(frames[i], "dma_", 4) == 0 || strncmp(frames[i], "__dma_", 6) == 0)
+			return i;
+	return 0; /* no DMA API call below: an allocation of its own, kept whole */
+}
+
+/* Symbolized stack, innermost first (of a map: from its DMA API call). */
 int stack_src_frames(const struct stack_src *s, __s32 id, const char **frames, int max, char *buf,
 		     size_t len)
 {
-	int n = 0;
+	int n = 0, skip;
 	char *save, *tok;
 
 	buf[0] = 0;
@@ -33,7 +49,10 @@ int stack_src_frames(const struct stack_src *s, __s32 id, const char **frames, i
 		frames[i] = frames[n - 1 - i];
 		frames[n - 1 - i] = t;
 	}
-	return n;
+	skip = alloc_frames_above_dma_call(frames, n);
+	if (skip)
+		memmove(frames, frames + skip, (size_t)(n - skip) * sizeof(*frames));
+	return n - skip;
 }
 
 json_object *stack_src_json(const struct stack_src *s, __s32 id)

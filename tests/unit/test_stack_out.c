@@ -68,6 +68,12 @@ static const char *fake_sym(void *ctx, __s32 id, char *buf, size_t len)
 		snprintf(buf, len, "ret_from_fork;edu_thread;edu_map;dma_map_page_attrs");
 	else if (id == 2)
 		snprintf(buf, len, "dma_map_page_attrs;iommu_dma_map_page");
+	else if (id == 4) /* a map's stack taken in its IOVA allocation */
+		snprintf(buf, len,
+			 "edu_thread;edu_map;dma_map_page_attrs;iommu_dma_map_page;"
+			 "__iommu_dma_map;iommu_dma_alloc_iova;alloc_iova_fast");
+	else if (id == 5) /* an allocation outside any DMA API call */
+		snprintf(buf, len, "gen_run;alloc_iova_fast");
 	else
 		buf[0] = 0;
 	return buf;
@@ -89,6 +95,14 @@ static void test_src_caller_and_frames(void **state)
 	assert_int_equal(stack_src_frames(&s, 1, frames, 8, buf, sizeof(buf)), 4);
 	assert_string_equal(frames[0], "dma_map_page_attrs");
 	assert_string_equal(frames[3], "ret_from_fork");
+	/* A map's stack shared with its IOVA allocation reads from the DMA API call... */
+	assert_int_equal(stack_src_frames(&s, 4, frames, 8, buf, sizeof(buf)), 3);
+	assert_string_equal(frames[0], "dma_map_page_attrs");
+	assert_string_equal(frames[2], "edu_thread");
+	assert_string_equal(stack_src_caller(&s, 4, out, sizeof(out)), "edu_map");
+	/* ... and an allocation with no DMA API call below stays whole. */
+	assert_int_equal(stack_src_frames(&s, 5, frames, 8, buf, sizeof(buf)), 2);
+	assert_string_equal(frames[0], "alloc_iova_fast");
 }
 
 int main(void)
