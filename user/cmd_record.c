@@ -344,9 +344,9 @@ int cmd_record(int argc, char **argv)
 	/* The fault source state, before any fault. */
 	r.regs_ok_written = !r.fe.regs_ok;
 	write_fault(&r, &(struct it_event){.type = 0});
+	cli_install_signals(); /* before saying so: a script may signal as soon as it reads it */
 	fprintf(stderr, "iommutrace record: recording to %s; %s\n", a.out,
 		a.common.duration_ms ? "stops at the end of --duration" : "Ctrl-C to stop");
-	cli_install_signals();
 	start = clock_ns(CLOCK_MONOTONIC);
 	next = start;
 	while (!g_stop) {
