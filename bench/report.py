@@ -15,8 +15,8 @@ import sys
 CONFIGS = [
     ("bare", "bare (no tracing)"),
     ("top", "`iommutrace top --batch` (all sources)"),
-    ("top_nostacks", "`iommutrace top --batch --no-stacks`"),
     ("check", "`iommutrace check`"),
+    ("check_nostacks", "`iommutrace check --no-stacks`"),
     ("bpftrace", "bpftrace, equivalent script (`bench/iommu.bt`)"),
     ("floor", "empty BPF programs on iommutrace's hooks (floor)"),
     ("perf", "`perf record` on the same hooks"),
@@ -159,13 +159,13 @@ def stats_section(k, goals):
     syms = hook_symbols(k)
     floors = floor_by_symbol(by.get("floor", []))
     out = []
-    for s in ("top", "top_nostacks", "check", "bpftrace", "floor"):
+    for s in ("top", "check", "check_nostacks", "bpftrace", "floor"):
         if s not in by:
             continue
         rows = []
         for p in sorted(by[s], key=lambda p: (-p["run_cnt"], p["name"])):
             avg = p["run_time_ns"] / p["run_cnt"]
-            sym = it_prog_symbol(p["name"], syms) if s in ("top", "top_nostacks", "check") else p["name"]
+            sym = it_prog_symbol(p["name"], syms) if s in ("top", "check", "check_nostacks") else p["name"]
             fl = floors.get((sym or "")[:15]) if s != "floor" else None
             floor_ns = statistics.median(fl) if fl else None
             ratio = avg / floor_ns if floor_ns else None
@@ -200,8 +200,8 @@ def startup_section(k, goals):
                             "print, detach (process start to exit)",
         "top": "`iommutrace top --batch -i 1s` until its first interval is printed "
                "(includes the 1 s interval)",
-        "top_nostacks": "the same with `--no-stacks`",
         "check": "`iommutrace check` until it says it is watching",
+        "check_nostacks": "the same with `--no-stacks`",
         "bpftrace": "bpftrace `bench/iommu.bt` until its BEGIN probe ran (after attaching)",
         "floor": "bpftrace floor script until BEGIN",
         "perf": "`perf record` until it acknowledged enabling its events (control FIFO)",
@@ -348,10 +348,11 @@ def main():
     o.append("How to read it: *added* is what a configuration costs each map+unmap pair (or "
              "IOVA alloc+free pair) over the bare loop in the same boot. *floor* is the price of "
              "just having programs attached on iommutrace's hooks (empty bodies), so "
-             "`top` minus `floor` is what iommutrace's own logic costs. `--no-stacks` shows how "
-             "much of it is the kernel stack captured for every live mapping (what lets "
-             "`check` and `faults` name the driver that mapped). The goals are evaluated at "
-             "the end.\n")
+             "`top` minus `floor` is what iommutrace's own logic costs. `top` (like `export`) "
+             "shows no stacks and walks none; `check` walks the kernel stack once per map call "
+             "(what lets `check` and `faults` name the driver that mapped), and "
+             "`check --no-stacks` shows how much of its cost that is. The goals are evaluated "
+             "at the end.\n")
     for k in kernels:
         e = k.env
         o.append("## Kernel %s\n" % (e.get("kernel") or k.name))

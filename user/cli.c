@@ -31,7 +31,8 @@ static const struct argp_option collector_options[] = {
     {"ringbuf-kb", OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two (default 1024)",
      50},
     {"kprobe", OPT_KPROBE, NULL, 0, "Use kprobes even where fentry works", 50},
-    {"no-stacks", OPT_NO_STACKS, NULL, 0, "Do not capture the kernel stack of each mapping", 50},
+    {"no-stacks", OPT_NO_STACKS, NULL, 0,
+     "Do not capture the kernel stack of each mapping (top and export never do)", 50},
     {"verbose", 'v', NULL, 0, "libbpf messages (-vv: debug and verifier logs)", 50},
     {"source", OPT_SOURCE, "auto|bpf|kmod", 0,
      "Where counters come from: BPF, the iommutrace kernel module, or auto (BPF, else the "

@@ -377,6 +377,7 @@ int cmd_export(int argc, char **argv)
 	x.c = &c;
 	cli_collector_opts()->bpf_stats = a.bpf_stats;
 	fault_events_collector_opts(cli_collector_opts(), false); /* faults by reason */
+	cli_collector_opts()->no_stacks = true; /* metrics carry no stacks: none walked */
 	r = cli_open_collector(&c, on_event, &x);
 	if (r)
 		return r;

@@ -160,6 +160,8 @@ int cmd_top(int argc, char **argv)
 	bool tui = !a.batch && !a.common.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 
 	cli_collector_opts()->bpf_stats = tui;
+	/* top shows no stacks: no kernel stack walk per mapping (the costliest part of a map). */
+	cli_collector_opts()->no_stacks = true;
 	r = cli_open_collector(&c, NULL, NULL);
 	if (r)
 		return r;
