@@ -16,7 +16,9 @@ LLVM_STRIP ?= llvm-strip
 CC         ?= cc
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 LAB_CACHE  ?= $(or $(IOMMUTRACE_LAB_CACHE),/var/cache/iommutrace-lab)
-LAB_KERNELS ?= 6.1 6.12
+# The lab kernels: tests/kernels lists them (modules are built for each).
+LAB_KERNELS ?= $(shell awk '!/^#/ && NF >= 2 { print $$1 }' tests/kernels)
+NPROC      := $(shell nproc 2>/dev/null || echo 1)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.h)
@@ -40,7 +42,7 @@ USER_SRCS  := $(wildcard user/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
-.PHONY: all deps kmod test unit-test bpf-test vm-test demo bench vmlinux-h format check-format clean
+.PHONY: all deps kmod check test test-matrix test-bins kmod-one demo bench vmlinux-h format check-format clean
 
 all: $(BUILD)/iommutrace
 
@@ -125,9 +127,25 @@ $(BUILD)/tests/fuzz_recording: tests/fuzz/fuzz_recording.c user/recording.c user
 test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic $(BUILD)/tests/fuzz_snapdoc \
 	$(BUILD)/tests/fuzz_recording
 
+# make check: the everyday loop, everything that boots no guest (about a minute on 2 cores).
+check:
+	@scripts/install-deps --packages
+	@$(MAKE) --no-print-directory -j$(NPROC) all test-bins
+	@$(MAKE) --no-print-directory check-format
+	@tests/run --no-vm
+
+# make test: CI's suite (under 35 minutes on 2 cores): make check's tests, then the lab VM tests on
+# each kernel in tests/kernels (the full e2e set on two, the smoke set on the others).
 test: deps
-	@$(MAKE) --no-print-directory all test-bins kmod
+	@$(MAKE) --no-print-directory -j$(NPROC) all test-bins
+	@$(MAKE) --no-print-directory kmod check-format
 	@tests/run
+
+# make test-matrix: every lab test on every lab kernel, outside CI -> docs/TEST-MATRIX.md.
+test-matrix: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all test-bins
+	@$(MAKE) --no-print-directory kmod
+	@tests/run --matrix
 
 demo: deps
 	@$(MAKE) --no-print-directory all kmod

@@ -4,6 +4,9 @@ set -u
 IT=${IT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/iommutrace}
 OUT=${LABVM_OUT:-$(mktemp -d)}
 KERNEL=${LABVM_KERNEL:-$(uname -r)}
+# The test modules built for this kernel: make kmod builds them per lab kernel, in a directory named
+# by its major.minor (6.1.0-57-amd64: build/kmod/6.1, 6.12.95+deb12-amd64: build/kmod/6.12).
+KMOD_DIR=${KMOD_DIR:-build/kmod/$(echo "$KERNEL" | cut -d. -f1,2)}
 
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; FAILED=1; }
