@@ -45,7 +45,7 @@ USER_SRCS  := $(wildcard user/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
-.PHONY: all deps kmod check test test-matrix test-bins kmod-one demo bench vmlinux-h format check-format clean
+.PHONY: all deps kmod check test test-matrix test-bins kmod-one min-btf demo bench vmlinux-h format check-format clean
 
 all: $(BUILD)/iommutrace
 
@@ -160,6 +160,13 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all kmod
 	@bench/run
+
+# make min-btf KERNEL=VMLINUX [OUT=FILE]: a minimal BTF for `iommutrace --btf FILE` on a kernel
+# without /sys/kernel/btf/vmlinux. KERNEL is that kernel's vmlinux with a .BTF section (a -dbg
+# package's, or scripts/extract-vmlinux of its vmlinuz), BTFHub's file for it, or a lab kernel name.
+min-btf: $(BUILD)/iommutrace.bpf.o
+	@test -n "$(KERNEL)" || { echo "usage: make min-btf KERNEL=VMLINUX|BTF_FILE|LAB_KERNEL [OUT=FILE]"; exit 2; }
+	@scripts/min-btf "$(KERNEL)" "$(or $(OUT),$(BUILD)/btf/$(notdir $(KERNEL)).btf)" $<
 
 vmlinux-h: | $(BUILD)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h
