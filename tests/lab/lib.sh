@@ -73,22 +73,21 @@ ftrace_ref_stop() {
 # --- checks the smoke set shares with e2e_static (which runs iommutrace in an empty root) ---------
 # Each takes the test's name and the command that runs iommutrace ("$IT", or chroot DIR /iommutrace).
 
-# top --batch -n 3 under nvme + ping traffic, started once top printed its first (idle) interval:
-# three tables, nvme and e1000e rows with MAP/s > 0.
+# top --batch under nvme + ping traffic: the traffic starts once top printed its first (idle)
+# interval, and top is stopped (SIGINT) only after the traffic has ended and one more interval
+# passed, so that it neither attaches nor detaches while the guest is busy (multi-threaded TCG can
+# lock up there: docs in scripts/labvm). At least three tables; nvme and e1000e rows with MAP/s > 0.
 check_top_batch() { # name command...
-	local name=$1 p rc rows tables dd_pid ping_pid
+	local name=$1 p rc rows tables
 	shift
-	"$@" top -b -i 1s -n 3 >"$OUT/batch.txt" 2>&1 &
+	"$@" top -b -i 1s >"$OUT/batch.txt" 2>&1 &
 	p=$!
 	if wait_for_line "$OUT/batch.txt" '^drops:' 120; then
-		dd if="$LABVM_NVME" of=/dev/null bs=4k count=60000 iflag=direct 2>/dev/null &
-		dd_pid=$!
-		ping -A -q -c 100000 "$LABVM_GW" >/dev/null 2>&1 &
-		ping_pid=$!
+		tests/lab/traffic --nvme 2000 --ping 1500 --delay 0 -- true
+		sleep 1.5
+		kill -INT $p
 		wait $p
 		rc=$?
-		kill $dd_pid $ping_pid 2>/dev/null
-		wait $dd_pid $ping_pid 2>/dev/null
 	else
 		kill $p
 		rc=timeout
@@ -96,8 +95,8 @@ check_top_batch() { # name command...
 	rows=$(awk '/^DEVICE/ { n++; split($0, h) } n && /^0000:/ {
 		for (i = 1; i <= NF; i++) if (h[i] == "MAP/s" && $i + 0 > 0) print n, $2 }' "$OUT/batch.txt" | sort -u | tr '\n' ' ')
 	tables=$(grep -c '^DEVICE' "$OUT/batch.txt")
-	if [ "$rc" = 0 ] && [ "$tables" = 3 ] && grep -qw nvme <<<"$rows" && grep -qw e1000e <<<"$rows"; then
-		pass "$name top --batch -n 3: three tables, nvme and e1000e mapping (interval driver: $rows)"
+	if [ "$rc" = 0 ] && [ "$tables" -ge 3 ] && grep -qw nvme <<<"$rows" && grep -qw e1000e <<<"$rows"; then
+		pass "$name top --batch: $tables tables, nvme and e1000e mapping (interval driver: $rows)"
 	else
 		fail "$name top --batch: exit $rc, $tables tables, rows with MAP/s > 0: $rows; $(tail -n 5 "$OUT/batch.txt")"
 	fi
