@@ -31,18 +31,21 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE -DIOMMUTRACE_VERSION='"$(VERSION)"' \
               -Ibpf -Iuser -I$(BUILD)
-# libbpf, libelf, zlib (and json-c, ncurses) linked in statically: one binary for host and guests.
-STATIC_LIBS  := -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo
-# libmicrohttpd's archive needs gnutls, which has none: linked dynamically (the lab VM shares the
-# host's root, so it resolves there too).
-DYNAMIC_LIBS := -lm -lmicrohttpd -lpthread
-LDLIBS     := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic $(DYNAMIC_LIBS)
+# Everything linked in statically: one file that starts on any x86-64 Linux whatever its libc and
+# libraries (ldd: "not a dynamic executable"). libmicrohttpd is Debian's source built without TLS
+# (scripts/build-microhttpd): Debian's own archive needs gnutls, which has none. --fatal-warnings:
+# a static glibc function that loads NSS modules at run time (getaddrinfo, getpwuid, ...) fails the
+# link, since the host's modules may not match (a static snapshot crashed in libnss_systemd).
+MHD_PREFIX ?= $(LAB_CACHE)/static/libmicrohttpd
+CFLAGS     += -I$(MHD_PREFIX)/include
+LDLIBS     := -L$(MHD_PREFIX)/lib -lbpf -lelf -lz -lzstd -ljson-c -lncursesw -ltinfo -lmicrohttpd -lpthread -lm
+LDFLAGS_BIN := -static -Wl,--fatal-warnings
 
 USER_SRCS  := $(wildcard user/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
-.PHONY: all deps kmod check test test-matrix test-bins kmod-one demo bench vmlinux-h format check-format clean
+.PHONY: all deps kmod check test test-matrix test-bins kmod-one min-btf demo bench vmlinux-h format check-format clean
 
 all: $(BUILD)/iommutrace
 
@@ -62,14 +65,17 @@ $(BUILD)/iommutrace.bpf.o: $(BPF_OBJS)
 $(BUILD)/iommutrace.skel.h: $(BUILD)/iommutrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name iommutrace_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) bpf/iommutrace.h $(BUILD)/iommutrace.skel.h | $(BUILD)/user
+$(MHD_PREFIX)/.complete:
+	@scripts/build-microhttpd
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) bpf/iommutrace.h $(BUILD)/iommutrace.skel.h | $(BUILD)/user $(MHD_PREFIX)/.complete
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libiommutrace.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/iommutrace: $(BUILD)/user/main.o $(BUILD)/libiommutrace.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS_BIN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
 	@mkdir -p $@
@@ -154,6 +160,13 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all kmod
 	@bench/run
+
+# make min-btf KERNEL=VMLINUX [OUT=FILE]: a minimal BTF for `iommutrace --btf FILE` on a kernel
+# without /sys/kernel/btf/vmlinux. KERNEL is that kernel's vmlinux with a .BTF section (a -dbg
+# package's, or scripts/extract-vmlinux of its vmlinuz), BTFHub's file for it, or a lab kernel name.
+min-btf: $(BUILD)/iommutrace.bpf.o
+	@test -n "$(KERNEL)" || { echo "usage: make min-btf KERNEL=VMLINUX|BTF_FILE|LAB_KERNEL [OUT=FILE]"; exit 2; }
+	@scripts/min-btf "$(KERNEL)" "$(or $(OUT),$(BUILD)/btf/$(notdir $(KERNEL)).btf)" $<
 
 vmlinux-h: | $(BUILD)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(BUILD)/vmlinux.h

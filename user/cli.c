@@ -18,12 +18,13 @@ struct collector_opts *cli_collector_opts(void)
 {
 	if (!copts_init) {
 		collector_default_opts(&copts);
+		copts.btf = getenv("IOMMUTRACE_BTF"); /* --btf overrides it */
 		copts_init = true;
 	}
 	return &copts;
 }
 
-enum { OPT_MAX_MAPPINGS = 0x1000, OPT_KPROBE, OPT_NO_STACKS, OPT_RINGBUF, OPT_SOURCE };
+enum { OPT_MAX_MAPPINGS = 0x1000, OPT_KPROBE, OPT_NO_STACKS, OPT_RINGBUF, OPT_SOURCE, OPT_BTF };
 
 static const struct argp_option collector_options[] = {
     {"max-mappings", OPT_MAX_MAPPINGS, "N", 0, "Size of the live-mapping table (default 131072)",
@@ -37,6 +38,11 @@ static const struct argp_option collector_options[] = {
     {"source", OPT_SOURCE, "auto|bpf|kmod", 0,
      "Where counters come from: BPF, the iommutrace kernel module, or auto (BPF, else the "
      "module if it is loaded; default)",
+     50},
+    {"btf", OPT_BTF, "FILE", 0,
+     "BTF of this kernel for CO-RE relocations instead of /sys/kernel/btf/vmlinux (default "
+     "$IOMMUTRACE_BTF; '' for the kernel's own): BTFHub's file, or 'bpftool gen min_core_btf' "
+     "output",
      50},
     {0},
 };
@@ -84,6 +90,9 @@ static error_t collector_parse(int key, char *arg, struct argp_state *state)
 		else
 			argp_error(state, "--source takes auto, bpf or kmod");
 		break;
+	case OPT_BTF:
+		o->btf = arg;
+		break;
 	case 'v':
 		g_verbose++;
 		o->verbose = g_verbose;
@@ -105,7 +114,7 @@ const struct argp_child cli_collector_children[] = {
 int cli_open_collector(struct collector *c, collector_event_fn fn, void *ctx)
 {
 	struct collector_opts *o = cli_collector_opts();
-	char err[512];
+	char err[1024];
 
 	o->on_event = fn;
 	o->event_ctx = ctx;

@@ -17,7 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,9 +78,8 @@ static const struct argp_option export_options[] = {
 static int parse_listen(const char *s, struct sockaddr_storage *out)
 {
 	char host[128], *port;
-	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
-				 .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
 
 	if (s[0] == '[') {
 		const char *end = strchr(s, ']');
@@ -101,11 +100,19 @@ static int parse_listen(const char *s, struct sockaddr_storage *out)
 		snprintf(host, sizeof(host), "127.0.0.1");
 	if (!*port || strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
 		return -1;
-	if (getaddrinfo(host, port, &hints, &res))
-		return -1;
-	memcpy(out, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return 0;
+	/* inet_pton, not getaddrinfo: the static binary must not load the host's NSS modules. */
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)atoi(port));
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)atoi(port));
+		return 0;
+	}
+	return -1;
 }
 
 static bool is_loopback(const struct sockaddr_storage *a)

@@ -98,19 +98,20 @@ static json_object *kmod_json(const struct kmod_status *st)
 	return o;
 }
 
-static const char *yesno(bool b)
-{
-	return b ? "yes" : "no";
-}
-
 static void print_text(const struct collector *c, const struct kmod_status *km)
 {
 	const struct features *f = &c->feat;
 
 	printf("iommutrace %s on kernel %s\n", IOMMUTRACE_VERSION, f->release);
-	printf("  privileges: %s   BTF: %s   tracefs: %s\n",
+	printf("  privileges: %s   tracefs: %s\n",
 	       f->root ? "root" : (features_can_trace(f) ? "CAP_BPF+CAP_PERFMON" : "insufficient"),
-	       yesno(f->btf), f->tracefs_note);
+	       f->tracefs_note);
+	if (!f->btf_custom)
+		printf("  BTF: %s\n", f->btf_path[0] ? f->btf_path : "none");
+	else
+		printf("  BTF: %s (custom, %u types); kernel's own: %s\n", f->btf_path,
+		       f->btf_types,
+		       f->btf ? "yes (fentry targets)" : "none (no fentry/fexit: kprobes)");
 	printf("  kprobes: %s   fentry: %s\n", f->kprobes ? "yes" : "no (CONFIG_KPROBES off)",
 	       f->fentry_err ? f->fentry_note : "yes");
 	print_kmod(km);
@@ -149,6 +150,10 @@ static json_object *probe_json(const struct collector *c, const struct kmod_stat
 	json_object_object_add(feat, "root", json_object_new_boolean(f->root));
 	json_object_object_add(feat, "can_trace", json_object_new_boolean(features_can_trace(f)));
 	json_object_object_add(feat, "btf", json_object_new_boolean(f->btf));
+	json_object_object_add(feat, "btf_path",
+			       f->btf_path[0] ? json_object_new_string(f->btf_path) : NULL);
+	json_object_object_add(feat, "btf_custom", json_object_new_boolean(f->btf_custom));
+	json_object_object_add(feat, "btf_types", json_object_new_int64(f->btf_types));
 	json_object_object_add(feat, "tracefs", json_object_new_boolean(f->tracefs));
 	json_object_object_add(feat, "tracefs_note", json_object_new_string(f->tracefs_note));
 	json_object_object_add(feat, "kprobes", json_object_new_boolean(f->kprobes));

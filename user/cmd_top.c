@@ -158,6 +158,16 @@ int cmd_top(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
 	bool tui = !a.batch && !a.common.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	char why[128];
+
+	if (tui && !top_tui_usable(why, sizeof(why))) {
+		fprintf(
+		    stderr,
+		    "iommutrace top: %s, so no interactive view: printing the batch view instead "
+		    "(set TERM or TERMINFO, or pass --batch)\n",
+		    why);
+		tui = false;
+	}
 
 	cli_collector_opts()->bpf_stats = tui;
 	/* top shows no stacks: no kernel stack walk per mapping (the costliest part of a map). */

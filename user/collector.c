@@ -200,7 +200,10 @@ static int load(struct collector *c, char *err, size_t errlen)
 {
 	int r;
 
-	c->skel = iommutrace_bpf__open();
+	LIBBPF_OPTS(bpf_object_open_opts, oo,
+		    .btf_custom_path = c->feat.btf_custom ? c->feat.btf_path : NULL);
+
+	c->skel = iommutrace_bpf__open_opts(&oo);
 	if (!c->skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
@@ -213,8 +216,9 @@ static int load(struct collector *c, char *err, size_t errlen)
 	r = iommutrace_bpf__load(c->skel);
 	if (r) {
 		snprintf(err, errlen,
-			 "loading BPF programs failed: %s (run with -vv for the verifier log)",
-			 strerror(-r));
+			 "loading BPF programs failed: %s (run with -vv for the verifier log%s)",
+			 strerror(-r),
+			 c->feat.btf_custom ? "; is the --btf file this kernel's BTF?" : "");
 		iommutrace_bpf__destroy(c->skel);
 		c->skel = NULL;
 		return r;
@@ -261,7 +265,7 @@ static int open_bpf(struct collector *c, char *err, size_t errlen);
 
 int collector_open(struct collector *c, const struct collector_opts *o, char *err, size_t errlen)
 {
-	char bpf_err[512], kmod_err[256];
+	char bpf_err[768], kmod_err[256];
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -269,7 +273,10 @@ int collector_open(struct collector *c, const struct collector_opts *o, char *er
 	c->opts = *o;
 	verbosity = o->verbose;
 	libbpf_set_print(libbpf_print);
-	features_detect(&c->feat, sources_tracepoints(), sources_functions());
+	if (features_detect(&c->feat, o->btf, sources_tracepoints(), sources_functions())) {
+		snprintf(err, errlen, "%s", c->feat.btf_err);
+		return -EINVAL;
+	}
 	if (o->source == COLLECTOR_SRC_KMOD)
 		return open_kmod(c, NULL, err, errlen);
 	r = open_bpf(c, bpf_err, sizeof(bpf_err));
@@ -297,12 +304,16 @@ static int open_bpf(struct collector *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", priv);
 		return -EPERM;
 	}
-	if (!c->feat.btf) {
-		snprintf(err, errlen,
-			 "this kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
-			 "the BPF side cannot run here; load the kernel module instead "
-			 "(make kmod; insmod build/kmod/<kernel>/iommutrace.ko; iommutrace "
-			 "--source kmod)");
+	/* A --btf file stands in for the kernel's BTF in CO-RE (sources_plan() left fentry out). */
+	if (!c->feat.btf_path[0]) {
+		snprintf(
+		    err, errlen,
+		    "this kernel has no BTF (no /sys/kernel/btf/vmlinux: CONFIG_DEBUG_INFO_BTF "
+		    "is off) and no --btf was given. Either give its BTF with --btf FILE (or "
+		    "IOMMUTRACE_BTF=FILE): BTFHub's file for this kernel, or a minimal one "
+		    "from its vmlinux with 'bpftool gen min_core_btf' (scripts/min-btf); "
+		    "function hooks then use kprobes. Or load the kernel module instead (make "
+		    "kmod; insmod build/kmod/<kernel>/iommutrace.ko; iommutrace --source kmod)");
 		return -ENOTSUP;
 	}
 	c->ncpu = libbpf_num_possible_cpus();

@@ -40,6 +40,7 @@ struct collector_opts {
 	bool track_modules;  /* keep kernel symbols of modules loaded while running (stacks) */
 	int verbose;	     /* libbpf debug output */
 	bool bpf_stats;	     /* enable kernel BPF run-time stats (snapshot bpf_run_ns) */
+	const char *btf;     /* --btf FILE: the BTF for CO-RE, not the kernel's (NULL: its own) */
 	collector_event_fn on_event;
 	void *event_ctx;
 };

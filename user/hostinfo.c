@@ -8,10 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +50,37 @@ static const char *errno_why(int err)
 static void path(const struct ctx *c, char *out, size_t len, const char *rel)
 {
 	snprintf(out, len, "%s%s", c->root, rel);
+}
+
+/*
+ * The name of a uid in the inspected root's /etc/passwd, or of a gid in its /etc/group: both are
+ * lines "name:password:id:...". Read directly, not with getpwuid/getgrgid: those load the host's
+ * NSS modules, which the static binary must never do (a static glibc crashes in a module built for
+ * another one). NULL where the file or the id is not there.
+ */
+static const char *id_name(const struct ctx *c, const char *file, unsigned int id, char *name,
+			   size_t len)
+{
+	char p[PATH_MAX], line[1024];
+	const char *found = NULL;
+	FILE *f;
+
+	path(c, p, sizeof(p), file);
+	f = fopen(p, "re");
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *save = NULL, *n = strtok_r(line, ":", &save);
+		char *pw = n ? strtok_r(NULL, ":", &save) : NULL;
+		char *num = pw ? strtok_r(NULL, ":", &save) : NULL, *end;
+
+		if (num && *num && strtoul(num, &end, 10) == id && *end == '\0') {
+			snprintf(name, len, "%s", n);
+			found = name;
+		}
+	}
+	fclose(f);
+	return found;
 }
 
 /* Reads a small file into buf (NUL-terminated, trailing newline stripped); -1 with errno set. */
@@ -897,9 +926,8 @@ static void collect_vfio(struct ctx *c)
 		for (size_t i = 0; i < n; i++) {
 			json_object *nd = json_object_new_object();
 			struct stat st;
-			struct passwd *pw;
-			struct group *gr;
-			char rel[PATH_MAX], mode[8];
+			char rel[PATH_MAX], mode[8], owner[64], group[64];
+			const char *pw, *gr;
 
 			snprintf(rel, sizeof(rel), "/dev/vfio/%s", v[i]);
 			path(c, p, sizeof(p), rel);
@@ -908,16 +936,14 @@ static void collect_vfio(struct ctx *c)
 				continue;
 			}
 			snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
-			pw = getpwuid(st.st_uid);
-			gr = getgrgid(st.st_gid);
+			pw = id_name(c, "/etc/passwd", st.st_uid, owner, sizeof(owner));
+			gr = id_name(c, "/etc/group", st.st_gid, group, sizeof(group));
 			json_object_object_add(nd, "name", json_object_new_string(v[i]));
 			json_object_object_add(nd, "mode", json_object_new_string(mode));
 			json_object_object_add(nd, "uid", json_object_new_int((int)st.st_uid));
 			json_object_object_add(nd, "gid", json_object_new_int((int)st.st_gid));
-			json_object_object_add(nd, "owner",
-					       pw ? json_object_new_string(pw->pw_name) : NULL);
-			json_object_object_add(nd, "group",
-					       gr ? json_object_new_string(gr->gr_name) : NULL);
+			json_object_object_add(nd, "owner", pw ? json_object_new_string(pw) : NULL);
+			json_object_object_add(nd, "group", gr ? json_object_new_string(gr) : NULL);
 			json_object_array_add(nodes, nd);
 		}
 		free_list(v, n);

@@ -6,6 +6,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -198,7 +201,10 @@ static void detect_fentry(struct features *f, struct btf *btf)
 
 	if (!btf) {
 		f->fentry_err = -ENOENT;
-		snprintf(f->fentry_note, sizeof(f->fentry_note), "no kernel BTF");
+		snprintf(f->fentry_note, sizeof(f->fentry_note), "no kernel BTF%s",
+			 f->btf_custom ? " (fentry targets are the running kernel's own BTF; --btf "
+					 "serves CO-RE only)"
+				       : "");
 		return;
 	}
 	for (size_t i = 0; i < f->btf_funcs.n && id < 0; i++)
@@ -229,32 +235,73 @@ static void detect_fentry(struct features *f, struct btf *btf)
 	close(prog);
 }
 
-int features_detect(struct features *f, const char *const *tracepoints,
+/* The --btf file: raw BTF (BTFHub, bpftool gen min_core_btf) or an ELF with a .BTF section. */
+static struct btf *load_custom_btf(struct features *f, const char *path)
+{
+	struct btf *btf;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		snprintf(f->btf_err, sizeof(f->btf_err), "cannot use BTF file %s: %s", path,
+			 strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	btf = btf__parse(path, NULL);
+	if (!btf) {
+		snprintf(f->btf_err, sizeof(f->btf_err),
+			 "cannot use BTF file %s: not BTF (neither a raw BTF file nor an ELF file "
+			 "with a .BTF section)",
+			 path);
+		return NULL;
+	}
+	f->btf_custom = true;
+	snprintf(f->btf_path, sizeof(f->btf_path), "%s", path);
+	return btf;
+}
+
+int features_detect(struct features *f, const char *btf_path, const char *const *tracepoints,
 		    const char *const *functions)
 {
 	struct utsname u;
-	struct btf *btf = NULL;
+	struct btf *kbtf = NULL, *cbtf = NULL, *btf;
 
 	memset(f, 0, sizeof(*f));
 	if (uname(&u) == 0)
 		snprintf(f->release, sizeof(f->release), "%s", u.release);
 	detect_caps(f);
-	f->btf = path_exists("/sys/kernel/btf/vmlinux");
+	f->btf = path_exists(KERNEL_BTF);
 	if (f->btf) {
-		btf = btf__load_vmlinux_btf();
-		if (!btf)
+		kbtf = btf__load_vmlinux_btf();
+		if (!kbtf)
 			f->btf = false;
+		else
+			snprintf(f->btf_path, sizeof(f->btf_path), KERNEL_BTF);
 	}
+	if (btf_path && *btf_path) {
+		cbtf = load_custom_btf(f, btf_path);
+		if (!cbtf) {
+			btf__free(kbtf);
+			return -1;
+		}
+	}
+	/* Types from the file given, where the kernel's may be missing; fentry targets (function
+	 * records and the trial) only from the kernel's own BTF, which the kernel resolves them in.
+	 */
+	btf = cbtf ? cbtf : kbtf;
+	if (btf)
+		f->btf_types = btf__type_cnt(btf) - 1;
 	detect_tracefs(f);
 	f->kprobes = path_exists("/sys/bus/event_source/devices/kprobe/type");
 	detect_tracepoints(f, btf, tracepoints);
-	detect_functions(f, btf, functions);
+	detect_functions(f, kbtf, functions);
 	if (features_can_trace(f)) {
-		detect_fentry(f, btf);
+		detect_fentry(f, kbtf);
 	} else {
 		f->fentry_err = -EPERM;
 		snprintf(f->fentry_note, sizeof(f->fentry_note), "not tried: no privileges");
 	}
-	btf__free(btf);
+	btf__free(cbtf);
+	btf__free(kbtf);
 	return 0;
 }

@@ -21,8 +21,12 @@ struct features {
 	char release[128];
 	bool root;
 	bool cap_bpf, cap_perfmon, cap_sys_admin;
-	bool btf;     /* /sys/kernel/btf/vmlinux */
-	bool tracefs; /* tracefs mounted (or mounted by us) */
+	bool btf;	    /* the kernel's own, /sys/kernel/btf/vmlinux (fentry needs it) */
+	bool btf_custom;    /* btf_path is a file given with --btf, not the kernel's */
+	char btf_path[256]; /* the BTF for CO-RE relocations and type lookups; "" if none */
+	unsigned btf_types; /* types in it */
+	char btf_err[320];  /* why the --btf file cannot be used, if features_detect() failed */
+	bool tracefs;	    /* tracefs mounted (or mounted by us) */
 	char tracefs_path[64];
 	char tracefs_note[160]; /* how it was found, or how to mount it */
 	bool kprobes;		/* kprobe PMU: CONFIG_KPROBES */
@@ -33,8 +37,12 @@ struct features {
 	struct name_set btf_funcs;   /* functions with a BTF FUNC record (fentry can target them) */
 };
 
-/* Detect everything for the given candidate names (NULL-terminated lists). */
-int features_detect(struct features *f, const char *const *tracepoints,
+/*
+ * Detect everything for the given candidate names (NULL-terminated lists). btf_path (NULL: none)
+ * replaces the kernel's BTF for CO-RE and type lookups; fentry still needs the kernel's own.
+ * Returns -1 with btf_err set if btf_path cannot be read or is no BTF, else 0.
+ */
+int features_detect(struct features *f, const char *btf_path, const char *const *tracepoints,
 		    const char *const *functions);
 void features_free(struct features *f);
 

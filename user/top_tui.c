@@ -14,7 +14,9 @@
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { PAIR_STORM = 1, PAIR_HEAD = 2, PAIR_MISSING = 3 };
 
@@ -201,6 +203,28 @@ static bool key(struct tui *t, int ch)
 	return false;
 }
 
+bool top_tui_usable(char *why, size_t len)
+{
+	const char *term = getenv("TERM");
+	int err = 0;
+
+	if (!term || !*term) {
+		snprintf(why, len, "TERM is not set");
+		return false;
+	}
+	/* With an error pointer setupterm() reports instead of printing and exiting. */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		if (err == -1)
+			snprintf(why, len, "no terminfo database on this host");
+		else
+			snprintf(why, len, "no terminfo entry for TERM=%s on this host", term);
+		return false;
+	}
+	del_curterm(cur_term);
+	cur_term = NULL;
+	return true;
+}
+
 int top_tui(struct collector *c, long interval_ms, long iterations)
 {
 	struct tui t = {.c = c, .sort_col = COL_MAP, .desc = true, .secs = interval_ms / 1000.0};
@@ -216,7 +240,10 @@ int top_tui(struct collector *c, long interval_ms, long iterations)
 	t.prev.devs = NULL;
 	t.prev.doms = NULL;
 	t.prev.ndev = t.prev.ndom = 0;
-	if (!initscr()) {
+	/* newterm, not initscr: initscr exits the process when the terminal cannot be set up. */
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+
+	if (!scr) {
 		fprintf(stderr, "iommutrace top: cannot initialize the terminal (try --batch)\n");
 		snapshot_free(&t.prev);
 		return EXIT_ERROR;
@@ -272,6 +299,7 @@ int top_tui(struct collector *c, long interval_ms, long iterations)
 		}
 	}
 	endwin();
+	delscreen(scr);
 	free(t.rows);
 	snapshot_free(&t.prev);
 	snapshot_free(&t.cur);
