@@ -22,6 +22,34 @@
 #define IT_CFG(type, name, val) extern const volatile type name
 #endif
 
+/*
+ * When tracing started (bpf_ktime_get_ns): user space sets it once every program is attached, and
+ * until then every program returns at once. Hooks attach one after another (under QEMU's TCG that
+ * takes seconds); armed together, no call is half-seen because one of its hooks came later. A
+ * call already in progress at that instant ends with an exit whose entry was not seen: counted in
+ * IT_C_ATTACH_INFLIGHT (it_exit_unmatched), not as a mismatch.
+ */
+#ifdef IT_DEFINE_MAPS
+__u64 it_armed_ns = 0;
+#else
+extern __u64 it_armed_ns;
+#endif
+
+static __always_inline bool it_armed(void)
+{
+	return *(volatile __u64 *)&it_armed_ns != 0;
+}
+
+/* A raw tracepoint program NAME whose body runs only once tracing is armed. */
+#define IT_RAW_TP(name)                                                                            \
+	static __always_inline int name##_armed(u64 *ctx);                                         \
+	SEC("raw_tp")                                                                              \
+	int name(u64 *ctx)                                                                         \
+	{                                                                                          \
+		return it_armed() ? name##_armed(ctx) : 0;                                         \
+	}                                                                                          \
+	static __always_inline int name##_armed(u64 *ctx)
+
 /* Configuration, set by user space before load. */
 IT_CFG(__u32, cfg_tp_dma_map, 0);      /* map/unmap events come from dma:* tracepoints */
 IT_CFG(__u32, cfg_tp_dma_sg, 0);       /* sg map/unmap events come from dma:* tracepoints */

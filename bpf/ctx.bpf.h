@@ -10,6 +10,7 @@
  * matched by hook, task and stack (it_stack_pos): when the kernel skips a nested call's entry
  * program (its BPF recursion guard), that call's exit finds no frame instead of taking the
  * interrupted call's; a frame left behind by a missed exit is dropped (counted as a mismatch).
+ * An exit with no frame at all right after tracing started is a call that was in progress then.
  */
 #ifndef IOMMUTRACE_CTX_BPF_H
 #define IOMMUTRACE_CTX_BPF_H
@@ -76,6 +77,19 @@ static __always_inline void it_frame_lost(struct it_frame *f)
 		it_iova_free_account(f->arg, f->dev, f->size, 0);
 		break;
 	}
+}
+
+/*
+ * An exit whose entry is not on the stack. Within a second of arming (no DMA API call lasts longer)
+ * it is a call that was already in progress when tracing started: counted as such, and the exit
+ * program still counts what its arguments tell. Later it is an entry the kernel skipped.
+ */
+static __always_inline void it_exit_unmatched(__u32 hook)
+{
+	if (bpf_ktime_get_ns() - it_armed_ns < IT_CTX_STALE_NS)
+		it_count(IT_C_ATTACH_INFLIGHT);
+	else
+		it_miss(hook);
 }
 
 /* Whether frame f belongs to the call running now (same task, same stack). */
@@ -280,7 +294,7 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 	stk = it_stack_pos(s, ctx);
 	d = s->depth;
 	if (d == 0) {
-		it_miss(hook);
+		it_exit_unmatched(hook);
 		return false;
 	}
 	if (d > IT_CTX_DEPTH) {
@@ -307,7 +321,7 @@ static __always_inline bool it_ctx_pop(void *ctx, __u32 hook, struct it_frame *o
 			return true;
 		}
 	}
-	it_miss(hook);
+	it_exit_unmatched(hook);
 	return false;
 }
 

@@ -26,33 +26,28 @@ static __always_inline int tp_unmap(u64 *ctx, __u32 hook, __u8 kind)
 	return 0;
 }
 
-SEC("raw_tp")
-int tp_dma_map(u64 *ctx)
+IT_RAW_TP(tp_dma_map)
 {
 	return tp_map(ctx, IT_TP_DMA_MAP, IT_MAP_PAGE);
 }
 
-SEC("raw_tp")
-int tp_dma_unmap(u64 *ctx)
+IT_RAW_TP(tp_dma_unmap)
 {
 	return tp_unmap(ctx, IT_TP_DMA_UNMAP, IT_MAP_PAGE);
 }
 
-SEC("raw_tp")
-int tp_dma_map_res(u64 *ctx)
+IT_RAW_TP(tp_dma_map_res)
 {
 	return tp_map(ctx, IT_TP_DMA_MAP_RES, IT_MAP_RESOURCE);
 }
 
-SEC("raw_tp")
-int tp_dma_unmap_res(u64 *ctx)
+IT_RAW_TP(tp_dma_unmap_res)
 {
 	return tp_unmap(ctx, IT_TP_DMA_UNMAP_RES, IT_MAP_RESOURCE);
 }
 
 /* dma_map_sg (dev, sgl, nents, ents, dir, attrs) */
-SEC("raw_tp")
-int tp_dma_map_sg(u64 *ctx)
+IT_RAW_TP(tp_dma_map_sg)
 {
 	it_hit(IT_TP_DMA_MAP_SG);
 	it_dma_map_sg(ctx, ctx[0], (struct scatterlist *)ctx[1], ctx[2], ctx[3], ctx[4],
@@ -61,8 +56,7 @@ int tp_dma_map_sg(u64 *ctx)
 }
 
 /* dma_unmap_sg (dev, sgl, nents, dir, attrs) */
-SEC("raw_tp")
-int tp_dma_unmap_sg(u64 *ctx)
+IT_RAW_TP(tp_dma_unmap_sg)
 {
 	it_hit(IT_TP_DMA_UNMAP_SG);
 	it_dma_unmap_sg(ctx, ctx[0], (struct scatterlist *)ctx[1], ctx[2], ctx[3]);
@@ -70,8 +64,7 @@ int tp_dma_unmap_sg(u64 *ctx)
 }
 
 /* dma_alloc (dev, virt, dma_addr, size, dir, gfp, attrs) */
-SEC("raw_tp")
-int tp_dma_alloc(u64 *ctx)
+IT_RAW_TP(tp_dma_alloc)
 {
 	it_hit(IT_TP_DMA_ALLOC);
 	if (ctx[1])
@@ -81,8 +74,7 @@ int tp_dma_alloc(u64 *ctx)
 }
 
 /* dma_free (dev, virt, dma_addr, size, dir, attrs) */
-SEC("raw_tp")
-int tp_dma_free(u64 *ctx)
+IT_RAW_TP(tp_dma_free)
 {
 	it_hit(IT_TP_DMA_FREE);
 	it_dma_unmap(ctx, ctx[0], ctx[2], ctx[3], IT_DIR_BIDIRECTIONAL, IT_MAP_COHERENT);
@@ -90,32 +82,28 @@ int tp_dma_free(u64 *ctx)
 }
 
 /* dma_sync_single_for_{cpu,device} (dev, addr, size, dir), dma_sync_sg_for_* (dev, sgl, n, dir) */
-SEC("raw_tp")
-int tp_sync_cpu(u64 *ctx)
+IT_RAW_TP(tp_sync_cpu)
 {
 	it_hit(IT_TP_SYNC_CPU);
 	it_dma_sync(ctx, ctx[0], ctx[1], ctx[2], ctx[3], false);
 	return 0;
 }
 
-SEC("raw_tp")
-int tp_sync_dev(u64 *ctx)
+IT_RAW_TP(tp_sync_dev)
 {
 	it_hit(IT_TP_SYNC_DEV);
 	it_dma_sync(ctx, ctx[0], ctx[1], ctx[2], ctx[3], true);
 	return 0;
 }
 
-SEC("raw_tp")
-int tp_sync_sg_cpu(u64 *ctx)
+IT_RAW_TP(tp_sync_sg_cpu)
 {
 	it_hit(IT_TP_SYNC_SG_CPU);
 	it_dma_sync_count(ctx[0], false);
 	return 0;
 }
 
-SEC("raw_tp")
-int tp_sync_sg_dev(u64 *ctx)
+IT_RAW_TP(tp_sync_sg_dev)
 {
 	it_hit(IT_TP_SYNC_SG_DEV);
 	it_dma_sync_count(ctx[0], true);

@@ -208,6 +208,9 @@ static __always_inline void it_dma_unmap(void *ctx, __u64 dev, __u64 addr, __u64
 	if (!m) {
 		struct it_frame *f = it_ctx_top();
 
+		if (s)
+			s->unmap_untracked += 1;
+
 		/* Inside the unmap function call: decide at its exit, after iommu:unmap. */
 		if (f && f->dev == dev &&
 		    (f->hook == IT_FN_DMA_UNMAP || f->hook == IT_FN_DMA_UNMAP_RES)) {
@@ -287,7 +290,10 @@ static __always_inline void it_dma_unmap_sg(void *ctx, __u64 dev, struct scatter
 			break;
 		k.dma_addr = BPF_CORE_READ(sg, dma_address);
 		m = bpf_map_lookup_elem(&live, &k);
-		if (m) {
+		if (!m) {
+			if (i == 0 && s) /* mapped before tracing began */
+				s->unmap_untracked += 1;
+		} else {
 			if (i == 0 && m->dir != dir)
 				it_issue_live(ctx, s, IT_ISSUE_UNMAP_DIRECTION, dev, k.dma_addr,
 					      len, dir, nents, m);

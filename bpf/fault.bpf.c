@@ -19,8 +19,7 @@
 #include <bpf/bpf_core_read.h>
 
 /* io_page_fault (struct device *dev, unsigned long iova, int flags) */
-SEC("raw_tp")
-int tp_io_page_fault(u64 *ctx)
+IT_RAW_TP(tp_io_page_fault)
 {
 	struct it_dev_stats *s;
 	struct it_event e = {};
@@ -223,8 +222,7 @@ static __always_inline bool it_fault_line(const char *text)
 }
 
 /* console (const char *text, size_t len) */
-SEC("raw_tp")
-int tp_console(u64 *ctx)
+IT_RAW_TP(tp_console)
 {
 	const char *text = (const char *)ctx[0];
 	struct it_console_event *e;

@@ -4,7 +4,7 @@
  * NAME_entry(ctx, args) and NAME_exit(ctx, ret) written once, these macros emit the fentry/fexit
  * and kprobe/kretprobe programs. User space autoloads exactly one mechanism per hook and sets the
  * target symbol at run time, so one object serves every kernel. Entry logic reads at most
- * the first five arguments.
+ * the first five arguments. Every program does nothing until tracing is armed (it_armed).
  */
 #ifndef IOMMUTRACE_HOOKS_BPF_H
 #define IOMMUTRACE_HOOKS_BPF_H
@@ -19,13 +19,13 @@
 	SEC("fentry")                                                                              \
 	int fentry_##name(u64 *ctx)                                                                \
 	{                                                                                          \
-		return name##_entry(ctx, ctx);                                                     \
+		return it_armed() ? name##_entry(ctx, ctx) : 0;                                    \
 	}                                                                                          \
 	SEC("kprobe")                                                                              \
 	int kprobe_##name(struct pt_regs *regs)                                                    \
 	{                                                                                          \
 		IT_KPROBE_ARGS(regs);                                                              \
-		return name##_entry(regs, a);                                                      \
+		return it_armed() ? name##_entry(regs, a) : 0;                                     \
 	}
 
 /*
@@ -36,12 +36,12 @@
 	SEC("fexit")                                                                               \
 	int fexit_##name(u64 *ctx)                                                                 \
 	{                                                                                          \
-		return name##_exit(ctx, ctx[nargs], ctx);                                          \
+		return it_armed() ? name##_exit(ctx, ctx[nargs], ctx) : 0;                         \
 	}                                                                                          \
 	SEC("kretprobe")                                                                           \
 	int kretprobe_##name(struct pt_regs *regs)                                                 \
 	{                                                                                          \
-		return name##_exit(regs, PT_REGS_RC(regs), 0);                                     \
+		return it_armed() ? name##_exit(regs, PT_REGS_RC(regs), 0) : 0;                    \
 	}
 
 #endif /* IOMMUTRACE_HOOKS_BPF_H */

@@ -7,8 +7,7 @@
 #include "ctx.bpf.h"
 
 /* map (unsigned long iova, phys_addr_t paddr, size_t size) */
-SEC("raw_tp")
-int tp_iommu_map(u64 *ctx)
+IT_RAW_TP(tp_iommu_map)
 {
 	struct it_dev_stats *s;
 
@@ -22,8 +21,7 @@ int tp_iommu_map(u64 *ctx)
 }
 
 /* unmap (unsigned long iova, size_t size, size_t unmapped_size) */
-SEC("raw_tp")
-int tp_iommu_unmap(u64 *ctx)
+IT_RAW_TP(tp_iommu_unmap)
 {
 	struct it_ctxstack *cs;
 	struct it_dev_stats *s;

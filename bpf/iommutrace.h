@@ -103,6 +103,7 @@ enum it_counter {
 	IT_C_FAULT_REGS_TRUNC,	/* pending records past IT_FRCD_MAX (counted by the kernel only) */
 	IT_C_FAULT_LATE,	/* records the kernel handled before they could be read */
 	IT_C_IOVA_STACK_OVERFLOW, /* per-stack IOVA table full: allocation not counted per stack */
+	IT_C_ATTACH_INFLIGHT, /* a function exit whose call was in progress when tracing started */
 	IT_C_NR,
 };
 
@@ -135,6 +136,9 @@ struct it_dev_stats {
 	__u64 live_del;
 	__u64 issues;				/* DMA API misuse findings */
 	__u64 hist[IT_H_DEV_NR][IT_HIST_SLOTS]; /* ns */
+	/* unmaps and frees of addresses not in the live-mapping table: mapped before tracing began
+	 * (or not tracked: the table was full, the map's exit was skipped) */
+	__u64 unmap_untracked;
 };
 
 /* Per-IOVA-domain aggregates, per CPU (map `dom_stats`, key: struct iova_domain pointer). */

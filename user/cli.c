@@ -34,7 +34,8 @@ static const struct argp_option collector_options[] = {
     {"kprobe", OPT_KPROBE, NULL, 0, "Use kprobes even where fentry works", 50},
     {"no-stacks", OPT_NO_STACKS, NULL, 0,
      "Do not capture the kernel stack of each mapping (top and export never do)", 50},
-    {"verbose", 'v', NULL, 0, "libbpf messages (-vv: debug and verifier logs)", 50},
+    {"verbose", 'v', NULL, 0,
+     "When tracing began, and libbpf messages (-vv: debug and verifier logs)", 50},
     {"source", OPT_SOURCE, "auto|bpf|kmod", 0,
      "Where counters come from: BPF, the iommutrace kernel module, or auto (BPF, else the "
      "module if it is loaded; default)",

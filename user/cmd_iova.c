@@ -92,6 +92,20 @@ static int read_now(struct collector *c, struct iova_reading *r)
 	return 0;
 }
 
+/*
+ * What the run is measured from: with BPF, nothing, at the instant tracing began (the maps start
+ * empty, and a first reading taken later would drop what was counted meanwhile: seconds of busy
+ * traffic under emulation); the kernel module counts from its load, so there a first reading.
+ */
+static int read_start(struct collector *c, struct iova_reading *r)
+{
+	if (c->kmod)
+		return read_now(c, r);
+	memset(r, 0, sizeof(*r));
+	r->s.ts_ns = c->armed_ns;
+	return 0;
+}
+
 static void reading_free(struct iova_reading *r)
 {
 	snapshot_free(&r->s);
@@ -208,7 +222,7 @@ int cmd_iova(int argc, char **argv)
 		collector_close(&c);
 		return EXIT_ERROR;
 	}
-	if (read_now(&c, &first) || read_now(&c, &prev)) {
+	if (read_start(&c, &first) || read_start(&c, &prev)) {
 		fprintf(stderr, "iommutrace iova: cannot read the BPF maps\n");
 		collector_close(&c);
 		return EXIT_ERROR;

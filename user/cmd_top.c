@@ -87,11 +87,11 @@ static void print_json(const struct collector *c, const struct snapshot *cur,
 	free(rows);
 	json_object *o = json_object_new_object(), *cnt = json_object_new_object();
 	static const char *const names[IT_C_NR] = {
-	    "ringbuf_dropped",	   "live_overflow",	"device_overflow",	"domain_overflow",
-	    "context_overflow",	   "context_mismatch",	"stack_errors",		"map_errors",
-	    "fq_flush_timeouts",   "fq_flushes",	"fault_irqs",		"fault_records",
-	    "fault_unread",	   "fault_hw_overflow", "fault_regs_truncated", "fault_late",
-	    "iova_stack_overflow",
+	    "ringbuf_dropped",	   "live_overflow",	  "device_overflow",	  "domain_overflow",
+	    "context_overflow",	   "context_mismatch",	  "stack_errors",	  "map_errors",
+	    "fq_flush_timeouts",   "fq_flushes",	  "fault_irqs",		  "fault_records",
+	    "fault_unread",	   "fault_hw_overflow",	  "fault_regs_truncated", "fault_late",
+	    "iova_stack_overflow", "in_flight_at_attach",
 	};
 
 	json_object_object_add(o, "type", json_object_new_string("summary"));
@@ -99,6 +99,9 @@ static void print_json(const struct collector *c, const struct snapshot *cur,
 	for (int k = 0; k < IT_C_NR; k++)
 		json_object_object_add(cnt, names[k], json_object_new_int64(cur->counters[k]));
 	json_object_object_add(o, "counters", cnt);
+	/* When tracing began (CLOCK_MONOTONIC ns, as ftrace's "mono" clock); 0 with --source kmod.
+	 */
+	json_object_object_add(o, "armed_ns", json_object_new_int64((int64_t)c->armed_ns));
 	json_object_object_add(o, "ringbuf_events", json_object_new_int64(cur->rb_events));
 	json_object_object_add(o, "recursion_misses", json_object_new_int64(cur->recursion_misses));
 	json_object_object_add(o, "bpf_run_ns", json_object_new_int64(cur->bpf_run_ns));
@@ -117,11 +120,12 @@ void top_print_table(FILE *out, const struct top_row *rows, size_t n, const stru
 		fprintf(out, "%s\n", line);
 	}
 	fprintf(out,
-		"drops: ringbuf %llu, live-table full %llu, context mismatches %llu, recursion "
-		"misses %llu; fault irqs %llu\n",
+		"drops: ringbuf %llu, live-table full %llu, context mismatches %llu (calls in "
+		"flight at attach %llu), recursion misses %llu; fault irqs %llu\n",
 		(unsigned long long)s->counters[IT_C_RB_DROPPED],
 		(unsigned long long)s->counters[IT_C_LIVE_OVERFLOW],
 		(unsigned long long)s->counters[IT_C_CTX_MISMATCH],
+		(unsigned long long)s->counters[IT_C_ATTACH_INFLIGHT],
 		(unsigned long long)s->recursion_misses,
 		(unsigned long long)s->counters[IT_C_FAULT_IRQ]);
 }

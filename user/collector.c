@@ -182,6 +182,37 @@ static int attach_one(struct collector *c, int h)
 	return 0;
 }
 
+int collector_attach(struct collector *c)
+{
+	int failed = 0;
+
+	for (int h = 0; h < IT_HOOK_NR; h++) {
+		if (c->plan.hooks[h].mech == MECH_NONE || c->links[h][0] || c->links[h][1])
+			continue;
+		if (attach_one(c, h) < 0) {
+			c->plan.hooks[h].mech = MECH_NONE;
+			snprintf(c->plan.hooks[h].reason, sizeof(c->plan.hooks[h].reason), "%s",
+				 c->plan.hooks[h].attach_err);
+			failed++;
+		}
+	}
+	/* Every hook is attached: start counting, on all of them at once (it_armed in BPF). */
+	c->armed_ns = clock_ns(CLOCK_MONOTONIC);
+	c->skel->bss->it_armed_ns = c->armed_ns;
+	return failed;
+}
+
+void collector_detach(struct collector *c)
+{
+	if (c->skel && c->skel->bss)
+		c->skel->bss->it_armed_ns = 0;
+	for (int h = 0; h < IT_HOOK_NR; h++)
+		for (int i = 0; i < 2; i++) {
+			bpf_link__destroy(c->links[h][i]);
+			c->links[h][i] = NULL;
+		}
+}
+
 static int handle_event(void *ctx, void *data, size_t len)
 {
 	struct collector *c = ctx;
@@ -327,14 +358,12 @@ static int open_bpf(struct collector *c, char *err, size_t errlen)
 	}
 	if (r)
 		return r;
-	for (int h = 0; h < IT_HOOK_NR; h++) {
-		if (attach_one(c, h) < 0) {
-			c->plan.hooks[h].mech = MECH_NONE;
-			snprintf(c->plan.hooks[h].reason, sizeof(c->plan.hooks[h].reason), "%s",
-				 c->plan.hooks[h].attach_err);
-		}
-	}
+	collector_attach(c);
 	sources_summarize(&c->plan);
+	if (o->verbose) /* the kernel log's clock: to line events up with dmesg or ftrace */
+		fprintf(stderr, "iommutrace: tracing since %llu.%06llu (CLOCK_MONOTONIC)\n",
+			(unsigned long long)(c->armed_ns / 1000000000ULL),
+			(unsigned long long)(c->armed_ns % 1000000000ULL / 1000));
 	/* Kernel BPF stats cost two clock reads per program run: only when a view shows them. */
 	if (o->bpf_stats)
 		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -699,9 +728,7 @@ void collector_close(struct collector *c)
 		munmap((void *)c->hist_pos, sysconf(_SC_PAGESIZE));
 	}
 	ring_buffer__free(c->rb);
-	for (int h = 0; h < IT_HOOK_NR; h++)
-		for (int i = 0; i < 2; i++)
-			bpf_link__destroy(c->links[h][i]);
+	collector_detach(c);
 	iommutrace_bpf__destroy(c->skel);
 	ksyms_free(c->ksyms);
 	features_free(&c->feat);

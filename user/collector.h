@@ -63,11 +63,17 @@ struct collector {
 	size_t hist_n, hist_bytes;
 	int stats_fd;		  /* bpf_enable_stats(BPF_STATS_RUN_TIME), -1 if off */
 	struct kmod_source *kmod; /* set: counters come from the kernel module, not BPF */
+	__u64 armed_ns; /* CLOCK_MONOTONIC when every program was attached and tracing began */
 };
 
 void collector_default_opts(struct collector_opts *o);
 /* Detect, plan, load, attach. On error returns <0 with a user-facing message in err. */
 int collector_open(struct collector *c, const struct collector_opts *o, char *err, size_t errlen);
+/* Attach every planned hook not attached yet, then arm tracing (all programs start counting at
+ * once; armed_ns). A hook that fails is planned out with its reason; returns how many failed. */
+int collector_attach(struct collector *c);
+/* Disarm, then detach every program; the maps keep what was counted. */
+void collector_detach(struct collector *c);
 /* Wait up to timeout_ms for ring buffer records and deliver them; returns records handled. */
 int collector_poll(struct collector *c, int timeout_ms);
 int collector_snapshot(struct collector *c, struct snapshot *s);

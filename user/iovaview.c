@@ -143,6 +143,7 @@ static void print_row_json(const struct iova_view *v, const struct iova_row *r, 
 		ADD("stack_overflow", cc[IT_C_IOVA_STACK_OVERFLOW]);
 		ADD("domain_overflow", cc[IT_C_DOM_OVERFLOW]);
 		ADD("context_mismatch", cc[IT_C_CTX_MISMATCH]);
+		ADD("in_flight_at_attach", cc[IT_C_ATTACH_INFLIGHT]);
 		ADD("recursion_misses", v->cur->recursion_misses);
 	}
 #undef ADD

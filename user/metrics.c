@@ -142,6 +142,7 @@ struct dev_metric {
 	}
 GETTER(g_map, dev_map_calls(&d->st))
 GETTER(g_unmap, dev_unmap_calls(&d->st))
+GETTER(g_unmap_untracked, d->st.unmap_untracked)
 GETTER(g_map_bytes, dev_map_bytes(&d->st))
 GETTER(g_sg_ents, d->st.map_sg_ents)
 GETTER(g_sync, d->st.sync_cpu + d->st.sync_dev)
@@ -160,6 +161,9 @@ static const struct dev_metric dev_metrics[] = {
     {"iommutrace_dma_map_total", M_COUNTER, "DMA API map calls (single, scatter-gather, coherent)",
      g_map},
     {"iommutrace_dma_unmap_total", M_COUNTER, "DMA API unmap and free calls", g_unmap},
+    {"iommutrace_dma_unmap_untracked_total", M_COUNTER,
+     "Unmaps and frees of mappings made before tracing began (not in the live-mapping table)",
+     g_unmap_untracked},
     {"iommutrace_dma_map_bytes_total", M_COUNTER, "Bytes mapped by DMA API map calls", g_map_bytes},
     {"iommutrace_dma_map_sg_segments_total", M_COUNTER,
      "DMA segments produced by scatter-gather maps", g_sg_ents},
@@ -291,6 +295,9 @@ int metrics_format(struct strbuf *b, const struct metrics_input *in, bool om)
 	       s->counters[IT_C_LIVE_OVERFLOW], om);
 	global(b, "iommutrace_context_mismatch_total", M_COUNTER,
 	       "Function exits without their entry", s->counters[IT_C_CTX_MISMATCH], om);
+	global(b, "iommutrace_in_flight_at_attach_total", M_COUNTER,
+	       "DMA and IOVA calls already in progress when tracing began (entry not seen)",
+	       s->counters[IT_C_ATTACH_INFLIGHT], om);
 	global(b, "iommutrace_bpf_recursion_misses_total", M_COUNTER,
 	       "Program runs the kernel skipped (BPF recursion guard)", s->recursion_misses, om);
 	global(b, "iommutrace_fault_interrupts_total", M_COUNTER, "IOMMU fault interrupts",

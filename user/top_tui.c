@@ -67,11 +67,12 @@ static void header(struct tui *t, int *y)
 		    "sources %d/%d  overhead: - (kernel BPF stats unavailable)  interval %.1fs",
 		    used, CAP_NR, t->secs);
 	mvprintw((*y)++, 0,
-		 "drops: ringbuf %llu  live-table full %llu  context mismatches %llu  recursion "
-		 "misses %llu",
+		 "drops: ringbuf %llu  live-table full %llu  context mismatches %llu (in flight at "
+		 "attach %llu)  recursion misses %llu",
 		 (unsigned long long)t->cur.counters[IT_C_RB_DROPPED],
 		 (unsigned long long)t->cur.counters[IT_C_LIVE_OVERFLOW],
 		 (unsigned long long)t->cur.counters[IT_C_CTX_MISMATCH],
+		 (unsigned long long)t->cur.counters[IT_C_ATTACH_INFLIGHT],
 		 (unsigned long long)t->cur.recursion_misses);
 	(*y)++;
 }

@@ -291,6 +291,7 @@ void top_stats_json(json_object *o, const struct it_dev_stats *st, const struct 
 	ADD("map_sg_ents", st->map_sg_ents);
 	ADD("map_sg_bytes", st->map_sg_bytes);
 	ADD("unmap_sg", st->unmap_sg);
+	ADD("unmap_untracked", st->unmap_untracked); /* mapped before tracing began */
 	ADD("coherent_alloc", st->alloc);
 	ADD("coherent_free", st->free);
 	ADD("sync_cpu", st->sync_cpu);

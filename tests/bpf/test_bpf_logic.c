@@ -67,6 +67,8 @@ static int setup_cfg(enum cfg cfg)
 		skel = NULL;
 		return -1;
 	}
+	/* Armed long ago: an exit without its entry is a lost entry (test_attach_* arm anew). */
+	skel->bss->it_armed_ns = 1;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	return rb ? 0 : -1;
 }
@@ -575,6 +577,71 @@ static void test_exit_args_when_entry_lost(void **state)
 	assert_int_equal(counter(IT_C_CTX_MISMATCH), 3);
 }
 
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Until user space arms tracing (every hook attached), no program counts anything. */
+static void test_attach_nothing_before_armed(void **state)
+{
+	(void)state;
+	skel->bss->it_armed_ns = 0;
+	RUN(tp_dma_map, 6, DEV_A, 0x100000ULL, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
+	RUN(tp_iommu_map, 3, 0x40000ULL, 0x100000ULL, 4096ULL);
+	RUN(tp_dma_unmap, 5, DEV_A, 0x50000ULL, 4096ULL, 2ULL, 0ULL);
+	RUN(tp_io_page_fault, 3, DEV_A, 0x7000ULL, 0x30ULL);
+	assert_int_equal(dev_stats(DEV_A).map, 0);
+	assert_int_equal(dev_stats(DEV_A).faults, 0);
+	assert_int_equal(live_get(DEV_A, 0x40000ULL, &(struct it_live_val){0}), -ENOENT);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 0);
+	skel->bss->it_armed_ns = mono_ns();
+	RUN(tp_dma_map, 6, DEV_A, 0x100000ULL, 0x40000ULL, 4096ULL, 2ULL, 0ULL);
+	assert_int_equal(dev_stats(DEV_A).map, 1);
+}
+
+/*
+ * Calls already in progress when tracing starts end with exits whose entries were never seen:
+ * counted as in flight at attach, not as mismatches; what fexit's arguments tell still counts,
+ * on the call's own device; an unmap of a mapping made before attach is no finding.
+ */
+static void test_attach_calls_in_flight(void **state)
+{
+	struct it_live_val v;
+
+	(void)state;
+	skel->bss->it_armed_ns = mono_ns();
+	AT(SP_DMA, t_fexit_dma_map_page, 7, DEV_B, 0x1000ULL, 0ULL, 4096ULL, 1ULL, 0ULL, 0xa000ULL);
+	AT(SP_IOVA, t_free_iova_fast_exit, 1, 0ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	AT(SP_DMA, t_dma_map_sg_exit, 1, 2ULL);
+	assert_int_equal(counter(IT_C_ATTACH_INFLIGHT), 4);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 0);
+	assert_int_equal(dev_stats(DEV_B).map, 1);
+	assert_int_equal(dev_stats(0).map, 0);
+	assert_int_equal(live_get(DEV_B, 0xa000ULL, &v), 0);
+	assert_int_equal(v.dir, IT_DIR_TO_DEVICE);
+	/* An unmap whose mapping was made before attach: the IOMMU tore down a whole mapping. */
+	AT(SP_DMA, t_dma_unmap_page_entry, 5, DEV_A, 0xd000ULL, 4096ULL, 1ULL, 0ULL);
+	RUN(tp_iommu_unmap, 3, 0xd000ULL, 4096ULL, 4096ULL);
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	ring_buffer__consume(rb);
+	assert_int_equal(nevents, 0);
+	assert_int_equal(ctx_depth(), 0);
+	assert_int_equal(dev_stats(DEV_A).unmap, 1);
+	assert_int_equal(dev_stats(DEV_A).unmap_untracked, 1);
+	assert_int_equal(dev_stats(DEV_B).unmap_untracked, 0);
+	/* A second after arming, an exit without its entry is a lost entry again. */
+	skel->bss->it_armed_ns = mono_ns() - 2000000000ULL;
+	AT(SP_DMA, t_dma_unmap_page_exit, 1, 0ULL);
+	assert_int_equal(counter(IT_C_CTX_MISMATCH), 1);
+	assert_int_equal(counter(IT_C_ATTACH_INFLIGHT), 4);
+}
+
 static void test_mapping_error_not_tracked(void **state)
 {
 	(void)state;
@@ -776,6 +843,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_nested_on_same_stack_keeps_outer, setup_fn,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_mapping_error_not_tracked, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_nothing_before_armed, setup_fn, teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_calls_in_flight, setup_fn, teardown),
 	    cmocka_unit_test_setup_teardown(test_tracepoint_events_counted_once, setup_tp,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_live_table_overflow_counted, setup_small,
