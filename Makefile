@@ -130,8 +130,12 @@ $(BUILD)/tests/fuzz_recording: tests/fuzz/fuzz_recording.c user/recording.c user
 		user/recording.h user/snapshot.h bpf/iommutrace.h | $(BUILD)/tests
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_recording.c user/recording.c user/snapshot.c
 
+# Lab helper: attach and detach every program again and again under traffic (lab-attach-trials).
+$(BUILD)/tests/attach_cycle: tests/lab/attach_cycle.c $(BUILD)/libiommutrace.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -static -o $@ $< $(BUILD)/libiommutrace.a $(LDLIBS)
+
 test-bins: $(BUILD)/iommutrace $(UNIT_BINS) $(BUILD)/tests/test_bpf_logic $(BUILD)/tests/fuzz_snapdoc \
-	$(BUILD)/tests/fuzz_recording
+	$(BUILD)/tests/fuzz_recording $(BUILD)/tests/attach_cycle
 
 # make check: the everyday loop, everything that boots no guest (about a minute on 2 cores).
 check:

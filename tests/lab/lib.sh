@@ -40,6 +40,7 @@ ftrace_ref_start() {
 	local spec name fn withdev
 	mkdir -p "$REF_INST"
 	echo 16384 >"$REF_INST/buffer_size_kb"
+	echo mono >"$REF_INST/trace_clock" # CLOCK_MONOTONIC: iommutrace -v says when it began on it
 	for spec in "$@"; do
 		IFS=: read -r name fn withdev <<<"$spec"
 		if [ "$withdev" = dev ]; then
@@ -51,8 +52,10 @@ ftrace_ref_start() {
 	echo 1 >"$REF_INST/events/itref/enable"
 }
 # Prints "NAME DEV COUNT" lines (DEV "-" for probes without one), "overrun N" and "missed NAME N".
+# With REF_EVENTS=FILE, also copies the events themselves (with their times) to FILE.
 ftrace_ref_stop() {
 	echo 0 >"$REF_INST/events/itref/enable"
+	[ -n "${REF_EVENTS:-}" ] && cp "$REF_INST/trace" "$REF_EVENTS"
 	awk '/itref|: [a-z_]+: \(/ {
 		name = $0; sub(/.* ([a-z_0-9]+): \(.*/, "", name)
 		if (match($0, / ([a-z_0-9]+): \(/)) { name = substr($0, RSTART + 1, RLENGTH - 4) }
